@@ -1,0 +1,122 @@
+"""The ASGI application: one GraphQL endpoint, a GraphiQL page, a health check."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from api import errors
+from api.identity import principal_from_headers
+from api.settings import Settings, load_settings
+from api.tracing import configure_tracing, record_sql_span, tracer
+from authz import Authorizer, default_authorizer
+from domain.access import Access
+from domain.db import PUBLIC_ROLE, Database, DbScope
+from domain.errors import DomainError
+from schema.context import Context
+from schema.root import build_schema
+
+log = logging.getLogger("yibao.api")
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return JSONResponse(body, status_code=status)
+
+
+def create_app(*, settings: Settings | None = None, database: Database | None = None,
+               database_factory: Callable[[], Any] | None = None,
+               authorizer: Authorizer | None = None) -> Starlette:
+    """The application. Tests pass their own ``database``; ``serve`` passes a factory run at start-up."""
+    settings = settings or load_settings()
+    authz = authorizer or default_authorizer()
+    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
+                          max_tokens=settings.max_tokens)
+    ide_html = get_graphql_ide_html()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure_tracing()
+        owned = False
+        if database is not None:
+            app.state.db = database
+        elif database_factory is not None:
+            app.state.db = await database_factory()
+            owned = True
+        app.state.db.listen(record_sql_span)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.db.close()
+
+    async def graphql_get(request: Request) -> Response:
+        return HTMLResponse(ide_html)
+
+    async def graphql_post(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+            return _json(413, {"errors": [errors.error_body(errors.QUERY_TOO_LARGE, "The request body is too large.")]})
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            return _json(413, {"errors": [errors.error_body(errors.QUERY_TOO_LARGE, "The request body is too large.")]})
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "The body must be JSON.")]})
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return _json(400, {"errors": [errors.error_body(
+                errors.BAD_USER_INPUT, "Send a JSON object with a 'query' string.")]})
+        variables = payload.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "'variables' must be an object.")]})
+        try:
+            principal = principal_from_headers(request.headers, secret=settings.jwt_secret,
+                                               issuer=settings.jwt_issuer)
+        except DomainError as exc:
+            return _json(401, {"errors": [errors.error_body(exc.code, exc.message)]})
+
+        context = Context(db=request.app.state.db, access=Access(principal=principal, authorizer=authz),
+                          max_page_size=settings.max_page_size)
+        operation_name = payload.get("operationName")
+        with tracer.start_as_current_span("graphql.operation", attributes={
+                "graphql.operation.name": operation_name or "", "enduser.kind": str(principal.kind)}):
+            try:
+                result = await schema.execute(payload["query"], variable_values=variables, context_value=context,
+                                              operation_name=operation_name)
+                gql_errors: list[GraphQLError] = list(result.errors or [])
+                # Any error rolls the whole request back: a failed write leaves no partial state.
+                await context.finish(commit=not gql_errors)
+            except BaseException:
+                await context.finish(commit=False)
+                raise
+        response: dict[str, Any] = {"data": result.data}
+        if gql_errors:
+            response["errors"] = [errors.format_error(e) for e in gql_errors]
+        return JSONResponse(response)
+
+    async def health(request: Request) -> Response:
+        db: Database = request.app.state.db
+        async with db.session(DbScope(role=PUBLIC_ROLE)) as s:
+            await s.fetchval("SELECT 1")
+        return _json(200, {"status": "ok"})
+
+    app = Starlette(routes=[
+        Route("/graphql", graphql_post, methods=["POST"]),
+        Route("/graphql", graphql_get, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ], lifespan=lifespan)
+    app.state.schema = schema
+    app.state.settings = settings
+    if database is not None:
+        app.state.db = database
+    return app

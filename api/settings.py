@@ -1,0 +1,39 @@
+"""Configuration, read once from the environment. Every variable is documented in the README."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# A fixed development key, so that `yibao token` and `yibao serve` agree out of the box. Production
+# deployments must set YIBAO_JWT_SECRET; `serve` warns when it runs on this one.
+DEV_JWT_SECRET = "yibao-dev-secret-change-me-0123456789abcdef"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL") or None)
+    pgdata: Path = field(
+        default_factory=lambda: Path(os.environ.get("YIBAO_PGDATA", str(PROJECT_DIR / ".pgdata")))
+    )
+    database_name: str = field(default_factory=lambda: os.environ.get("YIBAO_DATABASE", "yibao"))
+    jwt_secret: str = field(default_factory=lambda: os.environ.get("YIBAO_JWT_SECRET", DEV_JWT_SECRET))
+    jwt_issuer: str = field(default_factory=lambda: os.environ.get("YIBAO_JWT_ISSUER", "yibao-credit"))
+    max_query_depth: int = field(default_factory=lambda: _int("YIBAO_MAX_QUERY_DEPTH", 10))
+    max_aliases: int = field(default_factory=lambda: _int("YIBAO_MAX_ALIASES", 15))
+    max_tokens: int = field(default_factory=lambda: _int("YIBAO_MAX_TOKENS", 2000))
+    max_body_bytes: int = field(default_factory=lambda: _int("YIBAO_MAX_BODY_BYTES", 64 * 1024))
+    max_page_size: int = field(default_factory=lambda: _int("YIBAO_MAX_PAGE_SIZE", 100))
+    pool_size: int = field(default_factory=lambda: _int("YIBAO_POOL_SIZE", 10))
+
+
+def load_settings() -> Settings:
+    return Settings()

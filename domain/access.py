@@ -1,0 +1,137 @@
+"""Who is asking, and what they may do where: the one place a principal becomes decisions and a scope.
+
+The API builds a ``Principal`` from the request's token; everything after that asks its ``Access``.
+Casbin decides per (role, resource, action, relation of the target to the principal's node); the
+principal's region subtree becomes the SQL prefix that both the queries and row-level security use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from domain.db import PUBLIC_ROLE, DbScope
+from domain.errors import Forbidden, InvalidInput
+from tenants import UnknownRegion, region_tree
+
+
+class PrincipalKind(StrEnum):
+    OFFICER = "officer"
+    SUBJECT = "subject"
+    PUBLIC = "public"
+    FEDERATION = "federation"
+
+
+class OfficerRole(StrEnum):
+    """What an officer does at its bureau (or for it, as a delegate)."""
+
+    OFFICER = "officer"  # 录入, runs evaluations, prepares and (city) publishes
+    REVIEWER = "reviewer"  # 审核、确认
+    AGENCY = "agency"  # 经办机构: entry delegated by the bureau
+    EVALUATOR = "evaluator"  # 第三方信用评价机构: evaluation delegated by the bureau
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated party of a request."""
+
+    kind: PrincipalKind
+    id: str = ""  # officer id, subject id or federation client id
+    region_code: str = ""  # the bureau's node (officers), the subject's region (subjects)
+    role: OfficerRole | None = None
+    name: str = ""
+    department: str = ""  # the producing department named on what this principal records
+
+    @classmethod
+    def public(cls) -> Principal:
+        return cls(kind=PrincipalKind.PUBLIC, id="anonymous")
+
+    @property
+    def level(self) -> str:
+        return str(region_tree().get(self.region_code).level) if self.region_code else ""
+
+    @property
+    def casbin_subject(self) -> str:
+        if self.kind is PrincipalKind.OFFICER:
+            return f"{self.level}:{self.role}"
+        return str(self.kind)
+
+    @property
+    def actor(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+class Authorizer(Protocol):
+    def allows(self, sub: str, obj: str, act: str, rel: str) -> bool: ...
+
+
+@dataclass
+class Access:
+    """A principal's rights for one request."""
+
+    principal: Principal
+    authorizer: Authorizer
+    _db_scope: DbScope | None = field(default=None, init=False)
+
+    def relation_to(self, region_code: str) -> str:
+        """How ``region_code`` stands to the principal's node (self, descendant, sibling ...)."""
+        if self.principal.kind is not PrincipalKind.OFFICER:
+            return "any"
+        try:
+            return str(region_tree().relation(self.principal.region_code, region_code))
+        except UnknownRegion as exc:
+            raise InvalidInput(str(exc), field="regionCode") from exc
+
+    def allows(self, obj: str, act: str, *, region_code: str | None = None,
+               subject_id: str | None = None) -> bool:
+        """Whether the principal may ``act`` on ``obj`` at a region (default: its own node)."""
+        p = self.principal
+        if p.kind is PrincipalKind.SUBJECT:
+            rel = "own" if subject_id in (None, p.id) else "other"
+        elif p.kind is PrincipalKind.OFFICER:
+            rel = self.relation_to(region_code) if region_code else "self"
+        else:
+            rel = "any"
+        return self.authorizer.allows(p.casbin_subject, obj, act, rel)
+
+    def require(self, obj: str, act: str, *, region_code: str | None = None,
+                subject_id: str | None = None) -> None:
+        """Raise ``Forbidden`` with a reason a person understands unless ``allows``."""
+        if self.allows(obj, act, region_code=region_code, subject_id=subject_id):
+            return
+        p = self.principal
+        if p.kind is PrincipalKind.PUBLIC:
+            raise Forbidden("Sign in: this needs a bureau officer's or a subject's token.",
+                            resource=obj, action=act)
+        where = f" in region {region_code}" if region_code else ""
+        who = f"a {p.level} {p.role}" if p.kind is PrincipalKind.OFFICER else f"a {p.kind}"
+        raise Forbidden(f"As {who} you may not {act} {obj}{where}.", resource=obj, action=act,
+                        region=region_code)
+
+    @property
+    def region_prefix(self) -> str:
+        """The SQL LIKE prefix of the principal's region subtree ('' for none)."""
+        if self.principal.kind is PrincipalKind.OFFICER:
+            return region_tree().subtree_prefix(self.principal.region_code)
+        return ""
+
+    def read_prefix(self, obj: str) -> str:
+        """The region prefix the principal may read ``obj`` in; ``Forbidden`` when none."""
+        self.require(obj, "read")
+        return self.region_prefix
+
+    def db_scope(self) -> DbScope:
+        """The row-level security scope of this principal's transactions."""
+        if self._db_scope is None:
+            p = self.principal
+            if p.kind is PrincipalKind.OFFICER:
+                prefix = self.region_prefix
+                writes = self.allows("record", "write") or self.allows("record", "review")
+                self._db_scope = DbScope(read_prefix=prefix, write_prefix=prefix if writes else "",
+                                         actor=p.actor)
+            elif p.kind is PrincipalKind.SUBJECT:
+                self._db_scope = DbScope(subject_id=p.id, actor=p.actor)
+            else:
+                self._db_scope = DbScope(role=PUBLIC_ROLE, actor=p.actor)
+        return self._db_scope

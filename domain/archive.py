@@ -1,0 +1,325 @@
+"""信用档案: entering, declaring, reviewing, confirming, amending and withdrawing credit records.
+
+Records are never changed in place: content lives in numbered versions, every workflow step is an
+attributed event, and the version in force (``effective_version``) only moves when a version is confirmed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from domain.access import Access, PrincipalKind
+from domain.db import Session
+from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.rules.catalog import RecordCategory, RecordKind
+from domain.rules.records import DECLARABLE_CATEGORIES, RecordContent, check_content
+from domain.rules.workflow import (
+    RecordAction,
+    RecordHistory,
+    RecordState,
+    Transition,
+    allowed_actions,
+    start_declaration,
+    start_entry,
+    transition,
+)
+
+RECORD_COLUMNS = """r.id, r.subject_id, r.region_code, r.category, r.kind, r.status, r.current_version,
+    r.effective_version, r.reviewed_by, r.confirmed_by, r.department, r.entered_by, r.entered_at, r.updated_at"""
+VERSION_COLUMNS = """v.record_id, v.version, v.title, v.facts, v.amount, v.points, v.score, v.occurred_on,
+    v.decided_on, v.penalty, v.penalty_until, v.legal_basis, v.clauses, v.details, v.author_id, v.author_kind,
+    v.change_reason, v.created_at"""
+
+# Which Casbin action each workflow step needs.
+_PERMISSION = {
+    RecordAction.REVIEW_APPROVE: "review",
+    RecordAction.REVIEW_REJECT: "review",
+    RecordAction.VERIFY_DECLARATION: "review",
+    RecordAction.REJECT_DECLARATION: "review",
+    RecordAction.CONFIRM: "confirm",
+    RecordAction.AMEND: "write",
+    RecordAction.WITHDRAW: "write",
+}
+
+
+@dataclass(frozen=True)
+class RecordVersion:
+    record_id: uuid.UUID
+    version: int
+    content: RecordContent
+    author_id: str
+    author_kind: str
+    change_reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_record(cls, r: asyncpg.Record) -> RecordVersion:
+        content = RecordContent(
+            title=r["title"], facts=r["facts"], amount=r["amount"], points=r["points"], score=r["score"],
+            occurred_on=r["occurred_on"], decided_on=r["decided_on"], penalty=r["penalty"],
+            penalty_until=r["penalty_until"], legal_basis=r["legal_basis"], clauses=tuple(r["clauses"]),
+            details=r["details"] or {},
+        )
+        return cls(record_id=r["record_id"], version=r["version"], content=content, author_id=r["author_id"],
+                   author_kind=r["author_kind"], change_reason=r["change_reason"], created_at=r["created_at"])
+
+
+@dataclass(frozen=True)
+class CreditRecordView:
+    """A record with its current version (the one in the workflow) attached."""
+
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    region_code: str
+    category: RecordCategory
+    kind: RecordKind
+    status: RecordState
+    current_version: int
+    effective_version: int | None
+    reviewed_by: str | None
+    confirmed_by: str | None
+    department: str
+    entered_by: str
+    entered_at: datetime
+    updated_at: datetime
+    current: RecordVersion
+
+    @classmethod
+    def from_record(cls, r: asyncpg.Record) -> CreditRecordView:
+        return cls(id=r["id"], subject_id=r["subject_id"], region_code=r["region_code"],
+                   category=RecordCategory(r["category"]), kind=RecordKind(r["kind"]),
+                   status=RecordState(r["status"]), current_version=r["current_version"],
+                   effective_version=r["effective_version"], reviewed_by=r["reviewed_by"],
+                   confirmed_by=r["confirmed_by"], department=r["department"], entered_by=r["entered_by"],
+                   entered_at=r["entered_at"], updated_at=r["updated_at"], current=RecordVersion.from_record(r))
+
+    @property
+    def next_actions(self) -> tuple[RecordAction, ...]:
+        return allowed_actions(self.status)
+
+
+@dataclass(frozen=True)
+class RecordEventView:
+    id: int
+    record_id: uuid.UUID
+    version: int
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_id: str
+    actor_kind: str
+    reason: str | None
+    at: datetime
+
+
+_SELECT_RECORD = f"""SELECT {RECORD_COLUMNS}, {VERSION_COLUMNS}
+    FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.current_version"""
+
+
+async def _insert_version(session: Session, *, record_id: uuid.UUID, version: int, subject_id: uuid.UUID,
+                          region_code: str, content: RecordContent, author_id: str, author_kind: str,
+                          reason: str | None) -> None:
+    c = content
+    await session.execute(
+        """INSERT INTO credit_record_version (record_id, version, subject_id, region_code, title, facts, amount,
+               points, score, occurred_on, decided_on, penalty, penalty_until, legal_basis, clauses, details,
+               author_id, author_kind, change_reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)""",
+        record_id, version, subject_id, region_code, c.title, c.facts, c.amount, c.points, c.score,
+        c.occurred_on, c.decided_on, c.penalty, c.penalty_until, c.legal_basis, list(c.clauses), c.details,
+        author_id, author_kind, reason)
+
+
+async def _insert_event(session: Session, *, record_id: uuid.UUID, subject_id: uuid.UUID, region_code: str,
+                        version: int, step: Transition, action: str, actor_kind: str) -> None:
+    await session.execute(
+        """INSERT INTO record_event (record_id, subject_id, region_code, version, action, from_status, to_status,
+               actor_id, actor_kind, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        record_id, subject_id, region_code, version, action,
+        str(step.previous_state) if step.previous_state else None, str(step.state), step.actor_id, actor_kind,
+        step.reason)
+
+
+async def _subject_region(session: Session, subject_id: uuid.UUID) -> str:
+    region = await session.fetchval("SELECT region_code FROM subject WHERE id = $1", subject_id)
+    if region is None:
+        raise NotFound("No such subject in your region.", field="subjectId")
+    return str(region)
+
+
+async def enter_record(*, session: Session, access: Access, subject_id: uuid.UUID, kind: RecordKind,
+                       content: RecordContent, today: date) -> CreditRecordView:
+    """录入: an officer enters a record into a subject's archive; it awaits review."""
+    region = await _subject_region(session, subject_id)
+    access.require("record", "write", region_code=region)
+    content = check_content(kind=kind, content=content, today=today)
+    p = access.principal
+    department = p.department or f"{region}医疗保障局"
+    step = start_entry(actor_id=p.id)
+    record_id = uuid.uuid4()
+    await session.execute(
+        """INSERT INTO credit_record (id, subject_id, region_code, category, kind, status, department, entered_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        record_id, subject_id, region, str(kind.category), str(kind), str(step.state), department, p.id)
+    await _insert_version(session, record_id=record_id, version=1, subject_id=subject_id, region_code=region,
+                          content=content, author_id=p.id, author_kind="officer", reason=None)
+    await _insert_event(session, record_id=record_id, subject_id=subject_id, region_code=region, version=1,
+                        step=step, action="enter", actor_kind="officer")
+    return await get_record(session=session, access=access, id=record_id)
+
+
+async def declare_record(*, session: Session, access: Access, kind: RecordKind, content: RecordContent,
+                         today: date) -> CreditRecordView:
+    """申报: a subject declares its own basic or trust information; it awaits verification."""
+    p = access.principal
+    if p.kind is not PrincipalKind.SUBJECT:
+        raise Forbidden("Only a subject declares information about itself; officers enter records.")
+    subject_id = uuid.UUID(p.id)
+    access.require("record", "declare", subject_id=p.id)
+    if kind.category not in DECLARABLE_CATEGORIES:
+        raise InvalidInput("A subject may declare basic, trust or commitment information, not dishonesty.",
+                           field="kind")
+    content = check_content(kind=kind, content=content, today=today)
+    region = await _subject_region(session, subject_id)
+    step = start_declaration(declarant_id=p.id)
+    record_id = uuid.uuid4()
+    await session.execute(
+        """INSERT INTO credit_record (id, subject_id, region_code, category, kind, status, department, entered_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        record_id, subject_id, region, str(kind.category), str(kind), str(step.state), "信用主体自行申报", p.id)
+    await _insert_version(session, record_id=record_id, version=1, subject_id=subject_id, region_code=region,
+                          content=content, author_id=p.id, author_kind="subject", reason=None)
+    await _insert_event(session, record_id=record_id, subject_id=subject_id, region_code=region, version=1,
+                        step=step, action="declare", actor_kind="subject")
+    return await get_record(session=session, access=access, id=record_id)
+
+
+async def act_on_record(*, session: Session, access: Access, record_id: uuid.UUID, action: RecordAction,
+                        reason: str | None = None, content: RecordContent | None = None,
+                        today: date) -> CreditRecordView:
+    """Move a record through its workflow (review, confirm, verify, amend, withdraw) as one attributed step."""
+    row = await session.fetchrow(
+        f"""SELECT {RECORD_COLUMNS}, v.author_id FROM credit_record r
+            JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.current_version
+            WHERE r.id = $1 FOR UPDATE OF r""", record_id)
+    if row is None:
+        raise NotFound("No such record in your region.", field="id")
+    access.require("record", _PERMISSION[action], region_code=row["region_code"])
+    history = RecordHistory(entered_by=row["author_id"], reviewed_by=row["reviewed_by"],
+                            confirmed_by=row["confirmed_by"], version=row["current_version"],
+                            confirmed_version=row["effective_version"])
+    step = transition(state=RecordState(row["status"]), action=action, actor_id=access.principal.id,
+                      history=history, reason=reason)
+    h = step.history
+    if action is RecordAction.AMEND:
+        if content is None:
+            raise InvalidInput("An amendment needs the new content.", field="content")
+        checked = check_content(kind=RecordKind(row["kind"]), content=content, today=today)
+        await _insert_version(session, record_id=record_id, version=h.version, subject_id=row["subject_id"],
+                              region_code=row["region_code"], content=checked, author_id=access.principal.id,
+                              author_kind="officer", reason=reason)
+    await session.execute(
+        """UPDATE credit_record SET status = $2, current_version = $3, effective_version = $4,
+               reviewed_by = $5, confirmed_by = $6, updated_at = now() WHERE id = $1""",
+        record_id, str(step.state), h.version, h.confirmed_version, h.reviewed_by, h.confirmed_by)
+    await _insert_event(session, record_id=record_id, subject_id=row["subject_id"],
+                        region_code=row["region_code"], version=h.version, step=step, action=str(action),
+                        actor_kind="officer")
+    return await get_record(session=session, access=access, id=record_id)
+
+
+async def get_record(*, session: Session, access: Access, id: uuid.UUID) -> CreditRecordView:
+    """One record with its current version, if the principal may read it."""
+    row = await session.fetchrow(f"{_SELECT_RECORD} WHERE r.id = $1", id)
+    if row is None:
+        raise NotFound("No such record in your region.", field="id")
+    access.require("record", "read", region_code=row["region_code"], subject_id=str(row["subject_id"]))
+    return CreditRecordView.from_record(row)
+
+
+async def latest_records(*, session: Session, subject_ids: list[uuid.UUID], limit: int,
+                         category: RecordCategory | None = None) -> dict[uuid.UUID, list[CreditRecordView]]:
+    """The newest ``limit`` records of each subject, for a whole page of subjects in one statement."""
+    rows = await session.fetch(
+        f"""SELECT x.* FROM unnest($1::uuid[]) AS ids(id) CROSS JOIN LATERAL (
+                {_SELECT_RECORD} WHERE r.subject_id = ids.id AND ($3::text IS NULL OR r.category = $3)
+                ORDER BY r.entered_at DESC, r.id LIMIT $2) x""",
+        subject_ids, limit, str(category) if category else None)
+    out: dict[uuid.UUID, list[CreditRecordView]] = {sid: [] for sid in subject_ids}
+    for r in rows:
+        out[r["subject_id"]].append(CreditRecordView.from_record(r))
+    return out
+
+
+async def versions_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordVersion]]:
+    """Every version of each record, oldest first."""
+    rows = await session.fetch(
+        f"SELECT {VERSION_COLUMNS} FROM credit_record_version v WHERE v.record_id = ANY($1) ORDER BY v.version",
+        record_ids)
+    out: dict[uuid.UUID, list[RecordVersion]] = {rid: [] for rid in record_ids}
+    for r in rows:
+        out[r["record_id"]].append(RecordVersion.from_record(r))
+    return out
+
+
+async def events_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordEventView]]:
+    """The workflow history of each record, oldest first."""
+    rows = await session.fetch(
+        """SELECT id, record_id, version, action, from_status, to_status, actor_id, actor_kind, reason, at
+           FROM record_event WHERE record_id = ANY($1) ORDER BY id""", record_ids)
+    out: dict[uuid.UUID, list[RecordEventView]] = {rid: [] for rid in record_ids}
+    for r in rows:
+        out[r["record_id"]].append(RecordEventView(**dict(r)))
+    return out
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    status: RecordState | None = None
+    category: RecordCategory | None = None
+    region_code: str | None = None
+
+
+async def list_records(*, session: Session, access: Access, flt: RecordFilter, first: int,
+                       after: str | None) -> tuple[list[CreditRecordView], bool]:
+    """Records in the principal's subtree (a review queue, say), newest first."""
+    from domain.paging import decode_cursor
+    from tenants import region_tree
+
+    prefix = access.read_prefix("record")
+    if flt.region_code:
+        access.require("record", "read", region_code=flt.region_code)
+        prefix = region_tree().subtree_prefix(flt.region_code)
+    args: list[Any] = [prefix + "%", str(flt.status) if flt.status else None,
+                       str(flt.category) if flt.category else None, first + 1]
+    cursor = decode_cursor(after)
+    keyset = ""
+    if cursor:
+        at, _, rid = cursor.partition("|")
+        try:
+            args += [datetime.fromisoformat(at), uuid.UUID(rid)]
+        except ValueError as exc:
+            raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+        keyset = "AND (r.entered_at, r.id) < ($5, $6)"
+    rows = await session.fetch(
+        f"""{_SELECT_RECORD} WHERE r.region_code LIKE $1 AND ($2::text IS NULL OR r.status = $2)
+            AND ($3::text IS NULL OR r.category = $3) {keyset}
+            ORDER BY r.entered_at DESC, r.id DESC LIMIT $4""", *args)
+    items = [CreditRecordView.from_record(r) for r in rows]
+    return items[:first], len(items) > first
+
+
+def record_cursor(record: CreditRecordView) -> str:
+    from domain.paging import encode_cursor
+
+    return encode_cursor(f"{record.entered_at.isoformat()}|{record.id}")
+
+
+def money(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.01"))

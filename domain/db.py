@@ -1,0 +1,205 @@
+"""Database access: one transaction per request, carrying the request's scope into row-level security.
+
+Service modules take a ``Session`` and run plain SQL on it. The scope (which region subtree may be read and
+written, which subject is asking, who acts) is written once at the start of the transaction as
+transaction-local settings that the row-level security policies read, so every statement in the request
+is filtered by PostgreSQL itself, whatever the SQL says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+APP_ROLE = "yibao_app"
+PUBLIC_ROLE = "yibao_public"
+ALL_REGIONS = "*"  # the prefix a system job uses; an empty prefix sees nothing
+
+
+@dataclass(frozen=True, slots=True)
+class DbScope:
+    """What the row-level security policies of one transaction allow."""
+
+    role: str = APP_ROLE
+    read_prefix: str = ""
+    write_prefix: str = ""
+    subject_id: str = ""
+    actor: str = ""
+
+    @classmethod
+    def system(cls, *, actor: str = "system") -> DbScope:
+        """The scope of a command-line job run by an operator: the whole country."""
+        return cls(read_prefix=ALL_REGIONS, write_prefix=ALL_REGIONS, actor=actor)
+
+
+_APPLY_SCOPE = """
+SELECT set_config('role', $1, true), set_config('yibao.read_prefix', $2, true),
+       set_config('yibao.write_prefix', $3, true), set_config('yibao.subject_id', $4, true),
+       set_config('yibao.actor', $5, true)
+"""
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Teach a new connection our codecs: jsonb as Python objects."""
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+class Session:
+    """A transaction shared by the resolvers of one request, one statement at a time.
+
+    GraphQL resolves sibling fields concurrently, and one asyncpg connection runs one statement at a
+    time, so statements queue on a lock instead of failing with "another operation is in progress".
+    """
+
+    def __init__(self, conn: asyncpg.Connection, tx: Any) -> None:
+        self.conn = conn
+        self.tx = tx
+        self._lock = asyncio.Lock()
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._lock:
+            return list(await self.conn.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        async with self._lock:
+            return await self.conn.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        async with self._lock:
+            return await self.conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        async with self._lock:
+            return await self.conn.execute(sql, *args)
+
+    async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
+        async with self._lock:
+            await self.conn.executemany(sql, args)
+
+
+QueryListener = Callable[[asyncpg.connection.LoggedQuery], None]
+
+
+class Database:
+    """A pool of connections, each request getting one transaction with its scope applied."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self._listeners: list[QueryListener] = []
+
+    @classmethod
+    async def connect(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> Database:
+        """Open a pool on ``url``."""
+        listeners: list[QueryListener] = []
+
+        def dispatch(query: asyncpg.connection.LoggedQuery) -> None:
+            for listener in list(listeners):
+                listener(query)
+
+        async def setup(conn: asyncpg.Connection) -> None:
+            await init_connection(conn)
+            conn.add_query_logger(dispatch)
+
+        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=setup)
+        db = cls(pool)
+        db._listeners = listeners
+        return db
+
+    def listen(self, listener: QueryListener) -> Callable[[], None]:
+        """Call ``listener`` after every statement (tracing, statement counts); returns the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _dispatch(self, query: asyncpg.connection.LoggedQuery) -> None:
+        for listener in list(self._listeners):
+            listener(query)
+
+    async def begin(self, scope: DbScope) -> Session:
+        """Start a transaction with ``scope`` applied; ``end`` must follow."""
+        conn = await self.pool.acquire()
+        try:
+            tx = conn.transaction()
+            await tx.start()
+            await conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix,
+                               scope.subject_id, scope.actor)
+        except BaseException:
+            await self.pool.release(conn)
+            raise
+        return Session(conn, tx)
+
+    async def end(self, session: Session, *, commit: bool) -> None:
+        """Commit or roll back ``session``'s transaction and give its connection back."""
+        try:
+            if commit:
+                await session.tx.commit()
+            else:
+                await session.tx.rollback()
+        finally:
+            await self.pool.release(session.conn)
+
+    @asynccontextmanager
+    async def session(self, scope: DbScope) -> AsyncIterator[Session]:
+        """One transaction with ``scope`` applied; committed on success, rolled back on any error."""
+        session = await self.begin(scope)
+        try:
+            yield session
+        except BaseException:
+            await self.end(session, commit=False)
+            raise
+        await self.end(session, commit=True)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+class SingleConnectionDatabase(Database):
+    """A database on one connection inside an outer transaction: each test's work is rolled back.
+
+    Sessions become savepoints on that connection, so the code under test commits and rolls back as it
+    would in production while the test's outer transaction discards everything at the end.
+    """
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self._listeners = []
+        self._serial = asyncio.Lock()
+        conn.add_query_logger(self._dispatch)
+
+    async def begin(self, scope: DbScope) -> Session:
+        await self._serial.acquire()
+        try:
+            tx = self.conn.transaction()
+            await tx.start()
+            await self.conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix,
+                                    scope.subject_id, scope.actor)
+        except BaseException:
+            self._serial.release()
+            raise
+        return Session(self.conn, tx)
+
+    async def end(self, session: Session, *, commit: bool) -> None:
+        try:
+            if commit:
+                await session.tx.commit()
+            else:
+                await session.tx.rollback()
+        finally:
+            # A released savepoint keeps its SET LOCALs; put the owner back for the test's own SQL.
+            try:
+                await self.conn.execute(_RESET_SCOPE)
+            finally:
+                self._serial.release()
+
+    async def close(self) -> None:
+        self.conn.remove_query_logger(self._dispatch)
+
+
+_RESET_SCOPE = """RESET ROLE; SELECT set_config('yibao.read_prefix', '', true),
+    set_config('yibao.write_prefix', '', true), set_config('yibao.subject_id', '', true)"""

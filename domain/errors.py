@@ -1,0 +1,48 @@
+"""Errors a client can act on: each carries a stable ``code`` that the API puts in ``extensions``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base for every error whose message is meant for the person using the API."""
+
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(DomainError):
+    """The input is malformed or fails a check (a wrong check character, an overlapping band ...)."""
+
+    code = "INVALID_INPUT"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    """The principal may not do this here (wrong role, outside its region subtree)."""
+
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(DomainError):
+    """A token was presented but could not be verified."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Conflict(DomainError):
+    """The action does not fit the current state (confirming twice, reviewing one's own entry ...)."""
+
+    code = "CONFLICT"
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"

@@ -1,0 +1,50 @@
+"""Keyset paging: opaque cursors over a sort key, pages of at most a configured size."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from domain.errors import InvalidInput
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The sort key inside a cursor; ``InvalidInput`` for one this API did not hand out."""
+    if cursor is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+
+
+def page_size(first: int | None, *, default: int = 20, maximum: int = MAX_PAGE_SIZE) -> int:
+    """``first`` checked against the allowed range."""
+    size = default if first is None else first
+    if not 1 <= size <= maximum:
+        raise InvalidInput(f"'first' must be between 1 and {maximum}.", field="first")
+    return size
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of rows, with what the connection needs to say about the rest."""
+
+    items: Sequence[T]
+    keys: Sequence[str]
+    has_next: bool
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[T], keys: Sequence[str], size: int) -> Page[T]:
+        """Build from ``size + 1`` fetched rows: the extra row only tells that there is a next page."""
+        return cls(items=rows[:size], keys=keys[:size], has_next=len(rows) > size)

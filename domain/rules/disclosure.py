@@ -1,0 +1,138 @@
+"""信息公开: how long each part of a credit archive stays public, and when negative information expires.
+
+Reading of 001 art.23-24 (Anhui), the source for every period here:
+
+- basic information (基本信用信息) is public long term: the window has no end;
+- credit commitments (信用承诺, the written undertaking of art.9) are "recorded in the archive and made
+  public" (art.10) with no period, so they follow basic information. A *voluntary* commitment that the
+  archive records as trust information (art.12 "主动守信承诺信息") is a trust record and takes the trust
+  window;
+- trust information (守信信息) is public "generally for 1 year", and the collecting department (归集部门)
+  sets the exact period. The seed gives no limits for trust information; we chose 6 to 36 months (default
+  12) so a department can deviate from the one-year norm either way but cannot publish praise indefinitely;
+- negative information (不良信息, our DISHONESTY category) is public "generally for 6 months to 1 year and
+  never shorter than the related administrative penalty": the department picks 6 to 12 months (default 12)
+  and the window is then stretched to the end of the penalty when that ends later;
+- past its window negative information must no longer be used (art.24), evaluation included.
+
+Windows are half-open, ``[published_at, public_until)``: at the instant ``public_until`` the record is no
+longer public. Calendar months and penalty dates are counted in China Standard Time (UTC+8, no daylight
+saving since 1991), the calendar the documents and penalty decisions use; timestamps come back in UTC.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from domain.errors import InvalidInput
+from domain.rules.catalog import RecordCategory
+
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+TRUST_DEFAULT_MONTHS = 12
+TRUST_MIN_MONTHS = 6  # our choice: the seed only says "generally 1 year"
+TRUST_MAX_MONTHS = 36  # our choice, see the module docstring
+NEGATIVE_DEFAULT_MONTHS = 12
+NEGATIVE_MIN_MONTHS = 6  # 001 art.23(三)
+NEGATIVE_MAX_MONTHS = 12  # 001 art.23(三)
+
+_LONG_TERM = frozenset({RecordCategory.BASIC, RecordCategory.COMMITMENT})
+_MONTH_LIMITS: dict[RecordCategory, tuple[int, int, int]] = {
+    RecordCategory.TRUST: (TRUST_MIN_MONTHS, TRUST_MAX_MONTHS, TRUST_DEFAULT_MONTHS),
+    RecordCategory.DISHONESTY: (NEGATIVE_MIN_MONTHS, NEGATIVE_MAX_MONTHS, NEGATIVE_DEFAULT_MONTHS),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureWindow:
+    """公开期限: when a record became public and the instant it stops being public (None = long term)."""
+
+    published_at: datetime
+    public_until: datetime | None
+
+
+def window_for(
+    *,
+    category: RecordCategory,
+    published_at: datetime,
+    months: int | None = None,
+    penalty_until: date | None = None,
+) -> DisclosureWindow:
+    """The disclosure window of a record of ``category`` published at ``published_at`` (001 art.23)."""
+    published = _utc(published_at, field="published_at")
+    if penalty_until is not None and category is not RecordCategory.DISHONESTY:
+        # Only negative information is tied to a penalty; accepting it elsewhere would hide a caller mistake.
+        raise InvalidInput(
+            "Only dishonesty (negative) information has a penalty period.",
+            category=str(category),
+            penalty_until=penalty_until.isoformat(),
+        )
+    if category in _LONG_TERM:
+        if months is not None:
+            raise InvalidInput(
+                f"{category} information is public long term; a period in months does not apply.",
+                category=str(category),
+                months=months,
+            )
+        return DisclosureWindow(published_at=published, public_until=None)
+
+    minimum, maximum, default = _MONTH_LIMITS[category]
+    chosen = default if months is None else months
+    if not minimum <= chosen <= maximum:
+        raise InvalidInput(
+            f"The disclosure period for {category} information must be between {minimum} and {maximum} "
+            f"months; got {chosen}.",
+            category=str(category),
+            months=chosen,
+            min_months=minimum,
+            max_months=maximum,
+        )
+    until = _add_months(published, chosen)
+    if penalty_until is not None:
+        # Never shorter than the administrative penalty: the penalty's last day counts in full.
+        penalty_end = datetime.combine(penalty_until + timedelta(days=1), time(), CHINA_STANDARD_TIME)
+        until = max(until, penalty_end.astimezone(UTC))
+    return DisclosureWindow(published_at=published, public_until=until)
+
+
+def is_public(window: DisclosureWindow, at: datetime) -> bool:
+    """Whether the record is public at ``at``: ``published_at`` inclusive to ``public_until`` exclusive."""
+    instant = _utc(at, field="at")
+    if instant < window.published_at:
+        return False
+    return window.public_until is None or instant < window.public_until
+
+
+def usable_against_subject(*, category: RecordCategory, public_until: datetime | None, at: datetime) -> bool:
+    """Whether a record may still be used against its subject at ``at``, evaluation included (001 art.24).
+
+    Only negative information expires; basic, trust and commitment records stay usable. Joint punishment under
+    another law may follow that law (art.24, second sentence); that is for the caller to decide, not modelled.
+    """
+    instant = _utc(at, field="at")
+    if category is not RecordCategory.DISHONESTY:
+        return True
+    if public_until is None:
+        # window_for always gives negative information an end; a missing one is corrupt data, not "forever".
+        raise InvalidInput(
+            "Dishonesty information must have an end to its disclosure period.", category=str(category)
+        )
+    return instant < _utc(public_until, field="public_until")
+
+
+def _utc(value: datetime, *, field: str) -> datetime:
+    """``value`` in UTC, refusing naive timestamps (their instant is unknown)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{field} must be a timezone-aware timestamp.", field=field)
+    return value.astimezone(UTC)
+
+
+def _add_months(instant: datetime, months: int) -> datetime:
+    """``instant`` plus calendar ``months`` in China Standard Time, clamped to the month's last day."""
+    local = instant.astimezone(CHINA_STANDARD_TIME)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day).astimezone(UTC)

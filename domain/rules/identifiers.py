@@ -1,0 +1,121 @@
+"""Checks of the identifiers of credit subjects: the unified social credit code and the resident ID number."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from stdnum.cn import ric, uscc
+
+from domain.errors import InvalidInput
+
+# GB 32100 code characters: digits and capital letters without I, O, S, V, Z (stdnum's own alphabet).
+_USCC_CHARS = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
+_WHITESPACE = re.compile(r"\s+")
+_EARLIEST_BIRTH_YEAR = 1900
+
+
+def _normalize(value: str) -> str:
+    # People paste codes with spaces (including full-width ones) and lower-case letters.
+    return _WHITESPACE.sub("", value).upper()
+
+
+def validate_uscc(code: str, *, field: str = "uscc") -> str:
+    """The normalized unified social credit code (统一社会信用代码, GB 32100), or InvalidInput."""
+    number = _normalize(code)
+    if len(number) != 18:
+        raise InvalidInput(
+            f"A unified social credit code has 18 characters; {number!r} has {len(number)}.",
+            field=field,
+            check="length",
+        )
+    bad = [(i + 1, c) for i, c in enumerate(number) if c not in _USCC_CHARS]
+    if bad:
+        position, char = bad[0]
+        raise InvalidInput(
+            f"A unified social credit code uses only digits and the capital letters A–Y except I, O, S, V "
+            f"and Z; {number!r} has {char!r} at position {position}.",
+            field=field,
+            check="characters",
+        )
+    # Not stdnum's validate(): it demands digits in positions 1-2, but GB 32100 gives letters there too
+    # (registration authority N 农业, Y 其他 ...). Positions 3-8 are the division code and are digits.
+    if not number[2:8].isdigit():
+        raise InvalidInput(
+            f"Characters 3–8 of a unified social credit code are the registration authority's division code "
+            f"and must be digits; {number!r} has {number[2:8]!r}.",
+            field=field,
+            check="characters",
+        )
+    expected = uscc.calc_check_digit(number[:17])
+    if number[17] != expected:
+        raise InvalidInput(
+            f"The check character of unified social credit code {number!r} should be {expected!r}, "
+            f"not {number[17]!r}: a character was probably mistyped.",
+            field=field,
+            check="check_character",
+            expected=expected,
+        )
+    return number
+
+
+def uscc_region_code(code: str) -> str:
+    """The registration authority's division code: characters 3–8 of a valid unified social credit code."""
+    return validate_uscc(code)[2:8]
+
+
+def validate_resident_id(
+    number: str, *, field: str = "resident_id", today: datetime.date | None = None
+) -> str:
+    """The normalized resident ID number (居民身份证号码, GB 11643), or InvalidInput."""
+    value = _normalize(number)
+    if len(value) != 18:
+        raise InvalidInput(
+            f"A resident ID number has 18 characters; {value!r} has {len(value)}.",
+            field=field,
+            check="length",
+        )
+    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        raise InvalidInput(
+            f"A resident ID number is 17 digits followed by a digit or X; {value!r} is not.",
+            field=field,
+            check="characters",
+        )
+    birth = _birth_date(value)
+    latest = today or datetime.date.today()
+    if birth is None or not (datetime.date(_EARLIEST_BIRTH_YEAR, 1, 1) <= birth <= latest):
+        raise InvalidInput(
+            f"Characters 7–14 of resident ID number {value!r} must be a birth date (YYYYMMDD) between "
+            f"{_EARLIEST_BIRTH_YEAR} and today; {value[6:14]!r} is not.",
+            field=field,
+            check="birth_date",
+        )
+    expected = ric.calc_check_digit(value)
+    if value[17] != expected:
+        raise InvalidInput(
+            f"The check digit of resident ID number {value!r} should be {expected!r}, not {value[17]!r}: "
+            f"a digit was probably mistyped.",
+            field=field,
+            check="check_character",
+            expected=expected,
+        )
+    return value
+
+
+def resident_id_region_code(number: str) -> str:
+    """The division code of the issuing place: the first 6 digits of a valid resident ID number."""
+    return validate_resident_id(number)[:6]
+
+
+def resident_id_birth_date(number: str) -> datetime.date:
+    """The birth date encoded in a valid resident ID number."""
+    birth = _birth_date(validate_resident_id(number))
+    assert birth is not None  # validate_resident_id has checked it
+    return birth
+
+
+def _birth_date(value: str) -> datetime.date | None:
+    try:
+        return ric.get_birth_date(value)
+    except ValueError:  # stdnum's InvalidComponent is a ValueError
+        return None

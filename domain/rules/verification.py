@@ -1,0 +1,118 @@
+"""Verify an individual without disclosing anything: an exact ID and name in, one yes/no out.
+
+The caller must already know both the full resident ID number and the full name; the answer says only whether
+that person is under a current sanction. Anything that could turn the check into a search (wildcards, partial
+or short IDs, loose names) is refused, so the endpoint cannot be used to enumerate people.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+
+from domain.errors import InvalidInput
+
+MAX_NAME_LENGTH = 30  # long transliterated minority names ('阿依古丽·买买提·吐尔逊') stay well below this
+RESIDENT_ID_LENGTH = 18
+
+# ASCII and full-width wildcards, and the ellipsis people type for "the rest".
+_WILDCARDS = ("*", "%", "_", "?", "…", "＊", "％", "＿", "？")
+# Variants of the middle dot that separates parts of transliterated names; ID cards use U+00B7.
+_DOT_VARIANTS = str.maketrans(dict.fromkeys("•・‧∙⋅", "·"))
+_ID_SHAPE = re.compile(r"\d{17}[\dX]")
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRequest:
+    """A normalized verification request: a checked 18-character resident ID and a full name."""
+
+    resident_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationAnswer:
+    """The whole answer to a verification: whether the person has a current sanction, nothing more."""
+
+    has_current_sanction: bool
+
+
+def normalize_verification_request(*, resident_id: str, name: str) -> VerificationRequest:
+    """Check and normalize an exact ID-and-name verification request, refusing anything search-like."""
+    return VerificationRequest(resident_id=_normalize_resident_id(resident_id), name=_normalize_name(name))
+
+
+def _refuse_wildcards(value: str, *, field: str) -> None:
+    found = sorted({w for w in _WILDCARDS if w in value})
+    if found or "..." in value:
+        raise InvalidInput(
+            f"The {field.replace('_', ' ')} must be given in full; wildcards are not accepted.",
+            field=field,
+            wildcards=found or ["..."],
+        )
+
+
+def _normalize_resident_id(resident_id: str) -> str:
+    # Details name the field and the reason only: echoing the ID back would put it in logs and error reports.
+    text = resident_id.strip().upper()
+    _refuse_wildcards(text, field="resident_id")
+    if not text:
+        raise InvalidInput("The resident ID number must not be empty.", field="resident_id")
+    if len(text) != RESIDENT_ID_LENGTH:
+        raise InvalidInput(
+            f"The resident ID number must have exactly {RESIDENT_ID_LENGTH} characters; "
+            f"got {len(text)}. Partial and old 15-digit numbers are not accepted.",
+            field="resident_id",
+            length=len(text),
+        )
+    if not _ID_SHAPE.fullmatch(text):
+        raise InvalidInput(
+            "The resident ID number must be 17 digits followed by a digit or X.", field="resident_id"
+        )
+    try:
+        ric.validate(text)
+    except stdnum_errors.InvalidChecksum:
+        raise InvalidInput(
+            "The resident ID number's check digit is wrong.", field="resident_id", reason="checksum"
+        ) from None
+    except stdnum_errors.ValidationError:
+        # InvalidComponent: the birth date or the region code in the number does not exist.
+        raise InvalidInput(
+            "The resident ID number has an impossible birth date or region code.",
+            field="resident_id",
+            reason="component",
+        ) from None
+    return text
+
+
+def _normalize_name(name: str) -> str:
+    # NFC only: canonically equivalent spellings are the same name; anything looser would be a fuzzy match.
+    text = unicodedata.normalize("NFC", name.strip()).translate(_DOT_VARIANTS)
+    _refuse_wildcards(text, field="name")
+    if not text:
+        raise InvalidInput("The name must not be empty.", field="name")
+    if len(text) > MAX_NAME_LENGTH:
+        raise InvalidInput(
+            f"The name must have at most {MAX_NAME_LENGTH} characters; got {len(text)}.",
+            field="name",
+            length=len(text),
+            max_length=MAX_NAME_LENGTH,
+        )
+    if not all(_is_han(ch) or ch == "·" for ch in text):
+        raise InvalidInput(
+            "The name must be written in Chinese characters as on the ID card "
+            "(parts of a transliterated name separated by ·).",
+            field="name",
+        )
+    if text.startswith("·") or text.endswith("·") or "··" in text:
+        raise InvalidInput("The separator · must stand between two parts of the name.", field="name")
+    return text
+
+
+def _is_han(ch: str) -> bool:
+    """Whether ``ch`` is a CJK ideograph, rare ones (extensions B and later, compatibility forms) included."""
+    return unicodedata.name(ch, "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))

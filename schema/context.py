@@ -1,0 +1,74 @@
+"""The per-request context every resolver sees: the principal's access, a lazily opened transaction, loaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from strawberry.dataloader import DataLoader
+
+from domain.access import Access
+from domain.db import Database, Session
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+class Context:
+    """What a request carries through its resolvers. The API creates it and calls ``finish``."""
+
+    def __init__(self, *, db: Database, access: Access, max_page_size: int = 100,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.db = db
+        self.access = access
+        self.max_page_size = max_page_size
+        self._now = now or (lambda: datetime.now(tz=CHINA))
+        self._session: Session | None = None
+        self._loaders: dict[str, DataLoader[Any, Any]] = {}
+
+    @property
+    def principal(self):  # type: ignore[no-untyped-def]
+        return self.access.principal
+
+    def now(self) -> datetime:
+        return self._now()
+
+    def today(self) -> date:
+        """Today on the bureaus' calendar (Beijing time), which dates in the archive are written in."""
+        return self._now().astimezone(CHINA).date()
+
+    async def session(self) -> Session:
+        """The request's transaction, opened on first use with the principal's row-level scope."""
+        if self._session is None:
+            self._session = await self.db.begin(self.access.db_scope())
+        return self._session
+
+    async def finish(self, *, commit: bool) -> None:
+        """Commit the request's work, or roll all of it back when anything failed."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await self.db.end(session, commit=commit)
+
+    def loader(self, name: str, load: Callable[[Session, list[K]], Awaitable[dict[K, V]]],
+               default: Callable[[], V] | None = None) -> DataLoader[K, V]:
+        """A request-scoped DataLoader batching ``load`` over all keys asked for in one tick."""
+        if name not in self._loaders:
+            async def batch(keys: list[K]) -> list[V]:
+                found = await load(await self.session(), keys)
+                return [found[k] if k in found else (default() if default else None) for k in keys]  # type: ignore[misc]
+
+            self._loaders[name] = DataLoader(load_fn=batch)
+        return self._loaders[name]
+
+
+def parse_uuid(value: str, *, field: str) -> uuid.UUID:
+    from domain.errors import InvalidInput
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise InvalidInput(f"{field} must be an id this API handed out.", field=field) from exc

@@ -1,0 +1,332 @@
+"""Bureau-audience types: the full archive as officers (and a subject, for itself) see it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain import archive, subjects
+from domain.archive import CreditRecordView, RecordEventView, RecordVersion
+from domain.db import Session
+from domain.subjects import SubjectRow
+from schema.context import Context
+from schema.enums import (
+    RecordAction,
+    RecordCategory,
+    RecordKind,
+    RecordStatus,
+    RegionLevel,
+    ServiceScope,
+    SubjectClass,
+    SubjectKind,
+)
+from tenants import Region as RegionData
+from tenants import region_tree
+
+
+@strawberry.federation.type(keys=["code"], description="A GB/T 2260 administrative division; a bureau sits on each.")
+class Region:
+    code: strawberry.ID
+    name: str
+    level: RegionLevel
+    parent_code: strawberry.ID | None
+
+    @classmethod
+    def from_data(cls, region: RegionData) -> Region:
+        return cls(code=strawberry.ID(region.code), name=region.name, level=region.level,
+                   parent_code=strawberry.ID(region.parent_code) if region.parent_code else None)
+
+    @classmethod
+    def resolve_reference(cls, code: strawberry.ID) -> Region | None:
+        found = region_tree().find(str(code))
+        return cls.from_data(found) if found else None
+
+    @strawberry.field(description="The divisions directly below this one.")
+    def children(self) -> list[Region]:
+        return [Region.from_data(r) for r in region_tree().children(str(self.code))]
+
+    @strawberry.field(description="The divisions above this one, nearest first.")
+    def ancestors(self) -> list[Region]:
+        return [Region.from_data(r) for r in region_tree().ancestors(str(self.code))]
+
+    @strawberry.field(description="The full name, province first (e.g. 重庆市巫山县).")
+    def full_name(self) -> str:
+        chain = [r.name for r in reversed(region_tree().ancestors(str(self.code)))]
+        return "".join([*chain, self.name])
+
+
+def region_of(code: str) -> Region:
+    return Region.from_data(region_tree().get(code))
+
+
+@strawberry.type(description="One immutable version of a record's content.")
+class RecordVersionType:
+    version: int
+    title: str
+    facts: str | None
+    amount: Decimal | None = strawberry.field(description="Yuan, exact to the fen.")
+    points: Decimal | None
+    score: Decimal | None
+    occurred_on: date | None
+    decided_on: date | None
+    penalty: str | None
+    penalty_until: date | None
+    legal_basis: str | None
+    clauses: list[str]
+    details: JSON
+    author_id: str = strawberry.field(description="Who wrote this version (officer id, or the subject).")
+    author_kind: str
+    change_reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_version(cls, v: RecordVersion) -> RecordVersionType:
+        c = v.content
+        return cls(version=v.version, title=c.title, facts=c.facts, amount=c.amount, points=c.points, score=c.score,
+                   occurred_on=c.occurred_on, decided_on=c.decided_on, penalty=c.penalty,
+                   penalty_until=c.penalty_until, legal_basis=c.legal_basis, clauses=list(c.clauses),
+                   details=c.details, author_id=v.author_id, author_kind=v.author_kind,
+                   change_reason=v.change_reason, created_at=v.created_at)
+
+
+@strawberry.type(description="An attributed workflow step on a record.")
+class RecordEvent:
+    action: str
+    version: int
+    from_status: RecordStatus | None
+    to_status: RecordStatus
+    actor_id: str
+    actor_kind: str
+    reason: str | None
+    at: datetime
+
+    @classmethod
+    def from_view(cls, e: RecordEventView) -> RecordEvent:
+        from domain.rules.workflow import RecordState
+
+        return cls(action=e.action, version=e.version,
+                   from_status=RecordState(e.from_status) if e.from_status else None,
+                   to_status=RecordState(e.to_status), actor_id=e.actor_id, actor_kind=e.actor_kind,
+                   reason=e.reason, at=e.at)
+
+
+async def _versions(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordVersion]]:
+    return await archive.versions_of(session=session, record_ids=ids)
+
+
+async def _events(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordEventView]]:
+    return await archive.events_of(session=session, record_ids=ids)
+
+
+async def _subjects(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, SubjectRow]:
+    return await subjects.subjects_by_ids(session=session, ids=ids)
+
+
+@strawberry.type(name="CreditRecord", description="A record in a subject's credit archive (信用档案).")
+class CreditRecordType:
+    view: strawberry.Private[CreditRecordView]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.view.id))
+
+    @strawberry.field
+    def category(self) -> RecordCategory:
+        return self.view.category
+
+    @strawberry.field
+    def kind(self) -> RecordKind:
+        return self.view.kind
+
+    @strawberry.field
+    def status(self) -> RecordStatus:
+        return self.view.status
+
+    @strawberry.field(description="The producing department, which answers for the record (谁产生、谁负责).")
+    def department(self) -> str:
+        return self.view.department
+
+    @strawberry.field(description="The officer (or subject) who first entered the record.")
+    def entered_by(self) -> str:
+        return self.view.entered_by
+
+    @strawberry.field
+    def entered_at(self) -> datetime:
+        return self.view.entered_at
+
+    @strawberry.field
+    def reviewed_by(self) -> str | None:
+        return self.view.reviewed_by
+
+    @strawberry.field
+    def confirmed_by(self) -> str | None:
+        return self.view.confirmed_by
+
+    @strawberry.field
+    def region(self) -> Region:
+        return region_of(self.view.region_code)
+
+    @strawberry.field(description="The version in the workflow now (it may await review).")
+    def current(self) -> RecordVersionType:
+        return RecordVersionType.from_version(self.view.current)
+
+    @strawberry.field(description="The number of the version in force: the last one confirmed, if any.")
+    def effective_version(self) -> int | None:
+        return self.view.effective_version
+
+    @strawberry.field(description="Workflow steps possible from the current status.")
+    def next_actions(self) -> list[RecordAction]:
+        return list(self.view.next_actions)
+
+    @strawberry.field(description="Every version, oldest first; none is ever overwritten.")
+    async def versions(self, info: strawberry.Info[Context, None]) -> list[RecordVersionType]:
+        found = await info.context.loader("versions", _versions, list).load(self.view.id)
+        return [RecordVersionType.from_version(v) for v in found]
+
+    @strawberry.field(description="Every workflow step, oldest first, with who took it.")
+    async def history(self, info: strawberry.Info[Context, None]) -> list[RecordEvent]:
+        found = await info.context.loader("events", _events, list).load(self.view.id)
+        return [RecordEvent.from_view(e) for e in found]
+
+    @strawberry.field
+    async def subject(self, info: strawberry.Info[Context, None]) -> Annotated[
+            SubjectType, strawberry.lazy("schema.types")] | None:
+        row = await info.context.loader("subjects", _subjects).load(self.view.subject_id)
+        return SubjectType(row=row) if row else None
+
+
+async def _latest(session: Session, keys: list[tuple[uuid.UUID, int, str | None]]
+                  ) -> dict[tuple[uuid.UUID, int, str | None], list[CreditRecordView]]:
+    # Group the page's keys by (limit, category): one statement per distinct shape, not per subject.
+    from domain.rules.catalog import RecordCategory as Cat
+
+    out: dict[tuple[uuid.UUID, int, str | None], list[CreditRecordView]] = {}
+    shapes = {(limit, cat) for _, limit, cat in keys}
+    for limit, cat in shapes:
+        ids = [sid for sid, lim, c in keys if (lim, c) == (limit, cat)]
+        found = await archive.latest_records(session=session, subject_ids=ids, limit=limit,
+                                             category=Cat(cat) if cat else None)
+        for sid, records in found.items():
+            out[(sid, limit, cat)] = records
+    return out
+
+
+@strawberry.federation.type(name="Subject", keys=["id"],
+                            description="信用主体: a credit subject, as a bureau (or the subject itself) sees it.")
+class SubjectType:
+    row: strawberry.Private[SubjectRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def kind(self) -> SubjectKind:
+        return self.row.kind
+
+    @strawberry.field(name="subjectClass")
+    def subject_class(self) -> SubjectClass:
+        return self.row.subject_class
+
+    @strawberry.field(description="Unified social credit code (institutions) or resident ID number (individuals).")
+    def code(self) -> str:
+        return self.row.code
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field
+    def service_scope(self) -> ServiceScope | None:
+        return self.row.service_scope
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self.row.phone
+
+    @strawberry.field
+    def address(self) -> str | None:
+        return self.row.address
+
+    @strawberry.field
+    def region(self) -> Region:
+        return region_of(self.row.region_code)
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def created_by(self) -> str:
+        return self.row.created_by
+
+    @strawberry.field(description="The institution this subject belongs to (a village clinic's township centre, "
+                                  "a legal representative's institution).")
+    async def parent(self, info: strawberry.Info[Context, None]) -> SubjectType | None:
+        if self.row.parent_subject_id is None:
+            return None
+        row = await info.context.loader("subjects", _subjects).load(self.row.parent_subject_id)
+        return SubjectType(row=row) if row else None
+
+    @strawberry.field(description="The newest records of this subject's archive, batched across a page.")
+    async def records(self, info: strawberry.Info[Context, None], first: int = 5,
+                      category: RecordCategory | None = None) -> list[CreditRecordType]:
+        from domain.paging import page_size
+
+        size = page_size(first, maximum=info.context.max_page_size)
+        key = (self.row.id, size, str(category) if category else None)
+        found = await info.context.loader("latest", _latest, list).load(key)
+        return [CreditRecordType(view=v) for v in found]
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> SubjectType | None:
+        from schema.context import parse_uuid
+
+        row = await info.context.loader("subjects", _subjects).load(parse_uuid(id, field="id"))
+        return cls(row=row) if row else None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class SubjectEdge:
+    cursor: str
+    node: SubjectType
+
+
+@strawberry.type(description="A page of subjects; totalCount counts every match, not just this page.")
+class SubjectConnection:
+    edges: list[SubjectEdge]
+    page_info: PageInfo
+    count: strawberry.Private[object]
+
+    @strawberry.field(description="How many subjects match the filter (costs one count statement).")
+    async def total_count(self) -> int:
+        return await self.count()  # type: ignore[operator]
+
+
+@strawberry.type
+class CreditRecordEdge:
+    cursor: str
+    node: CreditRecordType
+
+
+@strawberry.type
+class CreditRecordConnection:
+    edges: list[CreditRecordEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="How many subjects a region holds, for dashboards.")
+class RegionCount:
+    region: Region
+    count: int
