@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="apply alembic migrations (the only way the schema changes)")
-    p.add_argument("revision", nargs="?", default="head")
+    p.add_argument("revision", nargs="?", default="heads")
     p.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead")
     p.set_defaults(func=cmd_migrate)
 

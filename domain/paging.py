@@ -14,8 +14,11 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 
 
+_CURSOR_PREFIX = "c1:"  # lets a cursor from another version, or a made-up one, be told apart
+
+
 def encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode()
+    return base64.urlsafe_b64encode((_CURSOR_PREFIX + key).encode()).decode()
 
 
 def decode_cursor(cursor: str | None) -> str | None:
@@ -23,9 +26,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        text = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+    if not text.startswith(_CURSOR_PREFIX):
+        raise InvalidInput("The cursor is not one this API handed out.", field="after")
+    return text[len(_CURSOR_PREFIX):]
 
 
 def page_size(first: int | None, *, default: int = 20, maximum: int = MAX_PAGE_SIZE) -> int:

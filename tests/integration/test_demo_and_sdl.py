@@ -1,0 +1,29 @@
+"""What a new user meets: the demo data loads through the real services, and the exported SDL is current."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from api.demo import DEMO_OFFICERS, seed_demo
+from domain.db import SingleConnectionDatabase
+from schema.root import SDL_PATH, build_schema, export_sdl
+
+
+async def test_demo_data_goes_through_the_workflow_and_names_its_officers(db: SingleConnectionDatabase,
+                                                                         conn: asyncpg.Connection) -> None:
+    added = await seed_demo(db, subjects_per_county=6)
+    assert added == 24
+    assert await conn.fetchval("SELECT count(*) FROM officer") == len(DEMO_OFFICERS)
+    regions = {r["left"] for r in await conn.fetch("SELECT DISTINCT left(region_code, 2) FROM subject")}
+    assert regions == {"34", "50"}
+    statuses = {r["status"] for r in await conn.fetch("SELECT DISTINCT status FROM credit_record")}
+    assert "confirmed" in statuses
+    unattributed = await conn.fetchval(
+        "SELECT count(*) FROM credit_record_version v WHERE v.author_id = '' OR v.author_id IS NULL")
+    assert unattributed == 0
+    assert await seed_demo(db, subjects_per_county=6) == 0  # idempotent
+
+
+def test_the_exported_sdl_matches_the_code() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == export_sdl(build_schema()), (
+        "schema/schema.graphql is out of date: run `./dev export-sdl`")
