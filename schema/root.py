@@ -30,12 +30,14 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
     return strawberry.federation.Schema(
         query=query,
         mutation=mutation,
+        # Factories, not instances: strawberry builds fresh extensions per request, while the parser and
+        # validation caches live at module level and are shared by every request.
         extensions=[
-            MaxTokensLimiter(max_token_count=max_tokens),
-            ParserCache(maxsize=512),
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxAliasesLimiter(max_alias_count=max_aliases),
-            ValidationCache(maxsize=512),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: ParserCache(maxsize=512),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: ValidationCache(maxsize=512),
         ],
     )
 
