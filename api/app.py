@@ -18,7 +18,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from api import errors
 from api.identity import principal_from_headers
 from api.settings import Settings, load_settings
-from api.tracing import configure_tracing, record_sql_span, tracer
+from api.tracing import configure_tracing, tracer
 from authz import Authorizer, default_authorizer
 from domain.access import Access
 from domain.db import PUBLIC_ROLE, Database, DbScope
@@ -33,14 +33,19 @@ def _json(status: int, body: dict[str, Any]) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-def create_app(*, settings: Settings | None = None, database: Database | None = None,
-               database_factory: Callable[[], Any] | None = None,
-               authorizer: Authorizer | None = None) -> Starlette:
+def create_app(
+    *,
+    settings: Settings | None = None,
+    database: Database | None = None,
+    database_factory: Callable[[], Any] | None = None,
+    authorizer: Authorizer | None = None,
+) -> Starlette:
     """The application. Tests pass their own ``database``; ``serve`` passes a factory run at start-up."""
     settings = settings or load_settings()
     authz = authorizer or default_authorizer()
-    schema = build_schema(max_depth=settings.max_query_depth, max_aliases=settings.max_aliases,
-                          max_tokens=settings.max_tokens)
+    schema = build_schema(
+        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens
+    )
     ide_html = get_graphql_ide_html()
 
     @asynccontextmanager
@@ -52,7 +57,6 @@ def create_app(*, settings: Settings | None = None, database: Database | None = 
         elif database_factory is not None:
             app.state.db = await database_factory()
             owned = True
-        app.state.db.listen(record_sql_span)
         try:
             yield
         finally:
@@ -74,25 +78,31 @@ def create_app(*, settings: Settings | None = None, database: Database | None = 
         except ValueError:
             return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "The body must be JSON.")]})
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-            return _json(400, {"errors": [errors.error_body(
-                errors.BAD_USER_INPUT, "Send a JSON object with a 'query' string.")]})
+            return _json(
+                400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "Send a JSON object with a 'query' string.")]}
+            )
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "'variables' must be an object.")]})
         try:
-            principal = principal_from_headers(request.headers, secret=settings.jwt_secret,
-                                               issuer=settings.jwt_issuer)
+            principal = principal_from_headers(request.headers, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
         except DomainError as exc:
             return _json(401, {"errors": [errors.error_body(exc.code, exc.message)]})
 
-        context = Context(db=request.app.state.db, access=Access(principal=principal, authorizer=authz),
-                          max_page_size=settings.max_page_size)
+        context = Context(
+            db=request.app.state.db,
+            access=Access(principal=principal, authorizer=authz),
+            max_page_size=settings.max_page_size,
+        )
         operation_name = payload.get("operationName")
-        with tracer.start_as_current_span("graphql.operation", attributes={
-                "graphql.operation.name": operation_name or "", "enduser.kind": str(principal.kind)}):
+        with tracer.start_as_current_span(
+            "graphql.operation",
+            attributes={"graphql.operation.name": operation_name or "", "enduser.kind": str(principal.kind)},
+        ):
             try:
-                result = await schema.execute(payload["query"], variable_values=variables, context_value=context,
-                                              operation_name=operation_name)
+                result = await schema.execute(
+                    payload["query"], variable_values=variables, context_value=context, operation_name=operation_name
+                )
                 gql_errors: list[GraphQLError] = list(result.errors or [])
                 # Any error rolls the whole request back: a failed write leaves no partial state.
                 await context.finish(commit=not gql_errors)
@@ -110,11 +120,14 @@ def create_app(*, settings: Settings | None = None, database: Database | None = 
             await s.fetchval("SELECT 1")
         return _json(200, {"status": "ok"})
 
-    app = Starlette(routes=[
-        Route("/graphql", graphql_post, methods=["POST"]),
-        Route("/graphql", graphql_get, methods=["GET"]),
-        Route("/healthz", health, methods=["GET"]),
-    ], lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_post, methods=["POST"]),
+            Route("/graphql", graphql_get, methods=["GET"]),
+            Route("/healthz", health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
     app.state.schema = schema
     app.state.settings = settings
     if database is not None:

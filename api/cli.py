@@ -16,8 +16,9 @@ log = logging.getLogger("yibao")
 async def _database_url(settings: Settings) -> str:
     from api.postgres import resolve_database_url
 
-    return await resolve_database_url(database_url=settings.database_url, pgdata=settings.pgdata,
-                                      database=settings.database_name)
+    return await resolve_database_url(
+        database_url=settings.database_url, pgdata=settings.pgdata, database=settings.database_name
+    )
 
 
 async def _prepare(settings: Settings, *, demo: bool) -> str:
@@ -93,20 +94,38 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
 
     ttl = args.hours * 3600
     if args.subject:
-        token = mint_token(secret=settings.jwt_secret, issuer=settings.jwt_issuer, kind=PrincipalKind.SUBJECT,
-                           id=args.subject, ttl_seconds=ttl)
+        token = mint_token(
+            secret=settings.jwt_secret,
+            issuer=settings.jwt_issuer,
+            kind=PrincipalKind.SUBJECT,
+            id=args.subject,
+            ttl_seconds=ttl,
+        )
     elif args.federation:
-        token = mint_token(secret=settings.jwt_secret, issuer=settings.jwt_issuer, kind=PrincipalKind.FEDERATION,
-                           id=args.federation, ttl_seconds=ttl)
+        token = mint_token(
+            secret=settings.jwt_secret,
+            issuer=settings.jwt_issuer,
+            kind=PrincipalKind.FEDERATION,
+            id=args.federation,
+            ttl_seconds=ttl,
+        )
     else:
         try:
             p = officer_principal(args.officer)
         except KeyError:
             print(f"unknown demo officer {args.officer!r}; see `yibao officers`", file=sys.stderr)
             return 2
-        token = mint_token(secret=settings.jwt_secret, issuer=settings.jwt_issuer, kind=p.kind, id=p.id,
-                           region_code=p.region_code, role=p.role, name=p.name, department=p.department,
-                           ttl_seconds=ttl)
+        token = mint_token(
+            secret=settings.jwt_secret,
+            issuer=settings.jwt_issuer,
+            kind=p.kind,
+            id=p.id,
+            region_code=p.region_code,
+            role=p.role,
+            name=p.name,
+            department=p.department,
+            ttl_seconds=ttl,
+        )
     print(token)
     return 0
 

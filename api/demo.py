@@ -24,10 +24,21 @@ from tenants import region_tree
 
 # (id, name, region, role, department)
 DEMO_OFFICERS: list[tuple[str, str, str, OfficerRole, str]] = []
-for _region, _label in [("340000", "安徽省"), ("340100", "合肥市"), ("340102", "合肥市瑶海区"),
-                        ("340104", "合肥市蜀山区"), ("341100", "滁州市"), ("500000", "重庆市"),
-                        ("500237", "重庆市巫山县"), ("500101", "重庆市万州区"), ("320800", "淮安市"),
-                        ("440000", "广东省"), ("440300", "深圳市"), ("510000", "四川省"), ("511600", "广安市")]:
+for _region, _label in [
+    ("340000", "安徽省"),
+    ("340100", "合肥市"),
+    ("340102", "合肥市瑶海区"),
+    ("340104", "合肥市蜀山区"),
+    ("341100", "滁州市"),
+    ("500000", "重庆市"),
+    ("500237", "重庆市巫山县"),
+    ("500101", "重庆市万州区"),
+    ("320800", "淮安市"),
+    ("440000", "广东省"),
+    ("440300", "深圳市"),
+    ("510000", "四川省"),
+    ("511600", "广安市"),
+]:
     _dept = f"{_label}医疗保障局"
     DEMO_OFFICERS += [
         (f"{_region}-officer", f"{_label}录入员", _region, OfficerRole.OFFICER, _dept),
@@ -47,8 +58,9 @@ INSTITUTION_NAMES = ["人民医院", "中医院", "社区卫生服务中心", "�
 def officer_principal(officer_id: str) -> Principal:
     for oid, name, region, role, dept in DEMO_OFFICERS:
         if oid == officer_id:
-            return Principal(kind=PrincipalKind.OFFICER, id=oid, region_code=region, role=role, name=name,
-                             department=dept)
+            return Principal(
+                kind=PrincipalKind.OFFICER, id=oid, region_code=region, role=role, name=name, department=dept
+            )
     raise KeyError(officer_id)
 
 
@@ -59,7 +71,8 @@ async def seed_officers(db: Database) -> None:
         await s.executemany(
             """INSERT INTO officer (id, name, region_code, role, department) VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (id) DO NOTHING""",
-            [(oid, name, region, str(role), dept) for oid, name, region, role, dept in DEMO_OFFICERS])
+            [(oid, name, region, str(role), dept) for oid, name, region, role, dept in DEMO_OFFICERS],
+        )
 
 
 async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 2026) -> int:
@@ -82,20 +95,34 @@ async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 
             for i in range(subjects_per_county):
                 if i % 3 != 2:
                     suffix = INSTITUTION_NAMES[i % len(INSTITUTION_NAMES)]
-                    cls = (SubjectClass.RETAIL_PHARMACY if "药" in suffix else SubjectClass.MEDICAL_INSTITUTION)
+                    cls = SubjectClass.RETAIL_PHARMACY if "药" in suffix else SubjectClass.MEDICAL_INSTITUTION
                     scope = None
                     if cls is SubjectClass.MEDICAL_INSTITUTION:
-                        scope = (ServiceScope.INPATIENT_AND_OUTPATIENT if suffix in ("人民医院", "中医院", "乡镇卫生院")
-                                 else ServiceScope.OUTPATIENT_ONLY)
-                    new = NewSubject(subject_class=cls, code=make_uscc(rng, county, kind="12" if scope else "91"),
-                                     name=f"{county_name}{person_name(rng)[1:]}{suffix}", region_code=county,
-                                     service_scope=scope, address=f"{county_name}人民路{rng.randrange(1, 300)}号")
+                        scope = (
+                            ServiceScope.INPATIENT_AND_OUTPATIENT
+                            if suffix in ("人民医院", "中医院", "乡镇卫生院")
+                            else ServiceScope.OUTPATIENT_ONLY
+                        )
+                    new = NewSubject(
+                        subject_class=cls,
+                        code=make_uscc(rng, county, kind="12" if scope else "91"),
+                        name=f"{county_name}{person_name(rng)[1:]}{suffix}",
+                        region_code=county,
+                        service_scope=scope,
+                        address=f"{county_name}人民路{rng.randrange(1, 300)}号",
+                    )
                 else:
-                    cls = rng.choice([SubjectClass.DOCTOR, SubjectClass.NURSE, SubjectClass.PHARMACIST,
-                                      SubjectClass.INSURED_PERSON])
-                    new = NewSubject(subject_class=cls, code=make_resident_id(rng, county), name=person_name(rng),
-                                     region_code=county, phone=mobile_number(rng),
-                                     address=f"{county_name}幸福小区{rng.randrange(1, 30)}栋")
+                    cls = rng.choice(
+                        [SubjectClass.DOCTOR, SubjectClass.NURSE, SubjectClass.PHARMACIST, SubjectClass.INSURED_PERSON]
+                    )
+                    new = NewSubject(
+                        subject_class=cls,
+                        code=make_resident_id(rng, county),
+                        name=person_name(rng),
+                        region_code=county,
+                        phone=mobile_number(rng),
+                        address=f"{county_name}幸福小区{rng.randrange(1, 30)}栋",
+                    )
                 row = await subjects.create_subject(session=s, access=officer, new=new)
                 added += 1
                 if row.kind == "institution":
@@ -104,42 +131,96 @@ async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 
     return added
 
 
-async def _demo_records(s, rng: random.Random, subject_id: uuid.UUID, cls: SubjectClass,  # type: ignore[no-untyped-def]
-                        officer: Access, reviewer: Access, confirmer: Access, today: date) -> None:
+async def _demo_records(
+    s,
+    rng: random.Random,
+    subject_id: uuid.UUID,
+    cls: SubjectClass,  # type: ignore[no-untyped-def]
+    officer: Access,
+    reviewer: Access,
+    confirmer: Access,
+    today: date,
+) -> None:
     last_year = today.year - 1
     plans: list[tuple[RecordKind, RecordContent]] = [
-        (RecordKind.CREDIT_COMMITMENT, RecordContent(title="医保信用承诺书", decided_on=date(last_year, 1, 5)))]
+        (RecordKind.CREDIT_COMMITMENT, RecordContent(title="医保信用承诺书", decided_on=date(last_year, 1, 5)))
+    ]
     if cls is SubjectClass.MEDICAL_INSTITUTION or cls is SubjectClass.RETAIL_PHARMACY:
-        plans.append((RecordKind.ANNUAL_ASSESSMENT, RecordContent(
-            title=f"{last_year}年度定点医药机构考核", score=Decimal(rng.randrange(55, 100)),
-            decided_on=date(last_year, 12, 28))))
+        plans.append(
+            (
+                RecordKind.ANNUAL_ASSESSMENT,
+                RecordContent(
+                    title=f"{last_year}年度定点医药机构考核",
+                    score=Decimal(rng.randrange(55, 100)),
+                    decided_on=date(last_year, 12, 28),
+                ),
+            )
+        )
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-            kind = rng.choice([RecordKind.RECOVERED_FUNDS, RecordKind.AUDIT_REDUCTION, RecordKind.INTERVIEW,
-                               RecordKind.LATE_REPAYMENT])
+            kind = rng.choice(
+                [
+                    RecordKind.RECOVERED_FUNDS,
+                    RecordKind.AUDIT_REDUCTION,
+                    RecordKind.INTERVIEW,
+                    RecordKind.LATE_REPAYMENT,
+                ]
+            )
             occurred = date(last_year, 1, 1) + timedelta(days=rng.randrange(0, 360))
-            amount = (Decimal(rng.randrange(100_000, 15_000_000)) / 100
-                      if kind in (RecordKind.RECOVERED_FUNDS, RecordKind.AUDIT_REDUCTION) else None)
-            plans.append((kind, RecordContent(
-                title={"recovered_funds": "追回违规使用医保基金", "audit_reduction": "医保审核扣减",
-                       "interview": "约谈", "late_repayment": "未按时退回违规资金"}[kind.value],
-                facts="检查发现超标准收费、重复收费等问题", amount=amount, occurred_on=occurred,
-                decided_on=occurred + timedelta(days=20), legal_basis="《医疗保障基金使用监督管理条例》第三十八条")))
+            amount = (
+                Decimal(rng.randrange(100_000, 15_000_000)) / 100
+                if kind in (RecordKind.RECOVERED_FUNDS, RecordKind.AUDIT_REDUCTION)
+                else None
+            )
+            plans.append(
+                (
+                    kind,
+                    RecordContent(
+                        title={
+                            "recovered_funds": "追回违规使用医保基金",
+                            "audit_reduction": "医保审核扣减",
+                            "interview": "约谈",
+                            "late_repayment": "未按时退回违规资金",
+                        }[kind.value],
+                        facts="检查发现超标准收费、重复收费等问题",
+                        amount=amount,
+                        occurred_on=occurred,
+                        decided_on=occurred + timedelta(days=20),
+                        legal_basis="《医疗保障基金使用监督管理条例》第三十八条",
+                    ),
+                )
+            )
         if rng.random() < 0.3:
-            plans.append((RecordKind.COMMENDATION, RecordContent(
-                title="县级医疗保障工作先进集体", decided_on=date(last_year, 11, 1))))
+            plans.append(
+                (
+                    RecordKind.COMMENDATION,
+                    RecordContent(title="县级医疗保障工作先进集体", decided_on=date(last_year, 11, 1)),
+                )
+            )
     elif rng.random() < 0.2:
-        plans.append((RecordKind.STAFF_POINTS, RecordContent(
-            title="医保支付资格记分", points=Decimal(rng.choice((1, 2, 3, 6, 9))), facts="串换项目收费",
-            occurred_on=date(last_year, 6, 1), legal_basis="医保支付资格管理办法")))
+        plans.append(
+            (
+                RecordKind.STAFF_POINTS,
+                RecordContent(
+                    title="医保支付资格记分",
+                    points=Decimal(rng.choice((1, 2, 3, 6, 9))),
+                    facts="串换项目收费",
+                    occurred_on=date(last_year, 6, 1),
+                    legal_basis="医保支付资格管理办法",
+                ),
+            )
+        )
     for i, (kind, content) in enumerate(plans):
-        view = await archive.enter_record(session=s, access=officer, subject_id=subject_id, kind=kind,
-                                          content=content, today=today)
+        view = await archive.enter_record(
+            session=s, access=officer, subject_id=subject_id, kind=kind, content=content, today=today
+        )
         # Leave a few records waiting in each queue, so the review screens have work on them.
         if i == len(plans) - 1 and rng.random() < 0.15:
             continue
-        await archive.act_on_record(session=s, access=reviewer, record_id=view.id,
-                                    action=RecordAction.REVIEW_APPROVE, today=today)
+        await archive.act_on_record(
+            session=s, access=reviewer, record_id=view.id, action=RecordAction.REVIEW_APPROVE, today=today
+        )
         if i == len(plans) - 1 and rng.random() < 0.15:
             continue
-        await archive.act_on_record(session=s, access=confirmer, record_id=view.id, action=RecordAction.CONFIRM,
-                                    today=today)
+        await archive.act_on_record(
+            session=s, access=confirmer, record_id=view.id, action=RecordAction.CONFIRM, today=today
+        )

@@ -56,13 +56,14 @@ def format_error(err: GraphQLError) -> dict[str, Any]:
     if isinstance(original, asyncpg.InsufficientPrivilegeError):
         return {**error_body("FORBIDDEN", "This would touch data outside your region; nothing was written."), **base}
     if isinstance(original, asyncpg.RaiseError) and "append-only" in str(original):
-        return {**error_body("ARCHIVE_IMMUTABLE", "Credit information is never changed or deleted in place."),
-                **base}
+        return {**error_body("ARCHIVE_IMMUTABLE", "Credit information is never changed or deleted in place."), **base}
     if isinstance(original, asyncpg.DataError | ValueError) and original is not None:
         return {**error_body(BAD_USER_INPUT, f"Invalid value: {original}"), **base}
     if original is None:
         code, message = _classify_pre_execution(err)
         return {**error_body(code, message), **base}
     log.error("unexpected error in resolver", exc_info=original)
-    return {**error_body(INTERNAL, "Something went wrong on our side; nothing was written. "
-                         "The error has been logged."), **base}
+    return {
+        **error_body(INTERNAL, "Something went wrong on our side; nothing was written. The error has been logged."),
+        **base,
+    }

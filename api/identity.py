@@ -16,13 +16,21 @@ ALGORITHM = "HS256"
 DEFAULT_TTL_SECONDS = 8 * 3600
 
 
-def mint_token(*, secret: str, issuer: str, kind: PrincipalKind, id: str, region_code: str = "",
-               role: OfficerRole | None = None, name: str = "", department: str = "",
-               ttl_seconds: int = DEFAULT_TTL_SECONDS) -> str:
+def mint_token(
+    *,
+    secret: str,
+    issuer: str,
+    kind: PrincipalKind,
+    id: str,
+    region_code: str = "",
+    role: OfficerRole | None = None,
+    name: str = "",
+    department: str = "",
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+) -> str:
     """A signed token for an officer, a subject or a federation client."""
     now = int(time.time())
-    claims: dict[str, Any] = {"iss": issuer, "sub": id, "kind": str(kind), "iat": now,
-                              "exp": now + ttl_seconds}
+    claims: dict[str, Any] = {"iss": issuer, "sub": id, "kind": str(kind), "iat": now, "exp": now + ttl_seconds}
     if region_code:
         claims["region"] = region_code
     if role is not None:
@@ -43,8 +51,9 @@ def principal_from_headers(headers: Mapping[str, str], *, secret: str, issuer: s
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("The Authorization header must be 'Bearer <token>'.")
     try:
-        claims = jwt.decode(token.strip(), secret, algorithms=[ALGORITHM], issuer=issuer,
-                            options={"require": ["exp", "sub", "kind"]})
+        claims = jwt.decode(
+            token.strip(), secret, algorithms=[ALGORITHM], issuer=issuer, options={"require": ["exp", "sub", "kind"]}
+        )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("The token has expired; ask for a new one.") from exc
     except jwt.InvalidTokenError as exc:
@@ -65,8 +74,14 @@ def _principal(claims: Mapping[str, Any]) -> Principal:
             role = OfficerRole(claims.get("role", ""))
         except ValueError as exc:
             raise Unauthenticated(f"Unknown officer role {claims.get('role')!r} in token.") from exc
-        return Principal(kind=kind, id=str(claims["sub"]), region_code=region, role=role,
-                         name=str(claims.get("name", "")), department=str(claims.get("dept", "")))
+        return Principal(
+            kind=kind,
+            id=str(claims["sub"]),
+            region_code=region,
+            role=role,
+            name=str(claims.get("name", "")),
+            department=str(claims.get("dept", "")),
+        )
     if kind is PrincipalKind.PUBLIC:
         return Principal.public()
     return Principal(kind=kind, id=str(claims["sub"]), region_code=region, name=str(claims.get("name", "")))

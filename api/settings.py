@@ -21,9 +21,7 @@ def _int(name: str, default: int) -> int:
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL") or None)
-    pgdata: Path = field(
-        default_factory=lambda: Path(os.environ.get("YIBAO_PGDATA", str(PROJECT_DIR / ".pgdata")))
-    )
+    pgdata: Path = field(default_factory=lambda: Path(os.environ.get("YIBAO_PGDATA", str(PROJECT_DIR / ".pgdata"))))
     database_name: str = field(default_factory=lambda: os.environ.get("YIBAO_DATABASE", "yibao"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("YIBAO_JWT_SECRET", DEV_JWT_SECRET))
     jwt_issuer: str = field(default_factory=lambda: os.environ.get("YIBAO_JWT_ISSUER", "yibao-credit"))

@@ -1,4 +1,4 @@
-"""OpenTelemetry: one span per GraphQL operation and one per SQL statement, never one per resolver.
+"""OpenTelemetry: one span per GraphQL operation (here) and one per SQL statement (domain.db), none per resolver.
 
 Tracing is on only when the standard OTEL_* variables ask for an exporter (OTEL_EXPORTER_OTLP_ENDPOINT or
 OTEL_TRACES_EXPORTER=otlp|console); otherwise the tracer is a no-op and costs nothing measurable.
@@ -7,11 +7,7 @@ OTEL_TRACES_EXPORTER=otlp|console); otherwise the tracer is a no-op and costs no
 from __future__ import annotations
 
 import os
-import time
-
-import asyncpg
 from opentelemetry import trace
-from opentelemetry.trace import Status, StatusCode
 
 tracer = trace.get_tracer("yibao-credit")
 
@@ -33,22 +29,9 @@ def configure_tracing() -> bool:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         exporter = OTLPSpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME",
-                                                                                        "yibao-credit")}))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", "yibao-credit")})
+    )
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     return True
-
-
-def record_sql_span(query: asyncpg.connection.LoggedQuery) -> None:
-    """A span for a finished SQL statement, placed at the time it actually ran."""
-    current = trace.get_current_span()
-    if not current.is_recording():
-        return
-    end = time.time_ns()
-    start = end - int(query.elapsed * 1e9)
-    span = tracer.start_span("sql", start_time=start, attributes={
-        "db.system": "postgresql", "db.statement": query.query[:2000]})
-    if query.exception is not None:
-        span.set_status(Status(StatusCode.ERROR, str(query.exception)))
-    span.end(end_time=end)

@@ -83,8 +83,7 @@ class Access:
         except UnknownRegion as exc:
             raise InvalidInput(str(exc), field="regionCode") from exc
 
-    def allows(self, obj: str, act: str, *, region_code: str | None = None,
-               subject_id: str | None = None) -> bool:
+    def allows(self, obj: str, act: str, *, region_code: str | None = None, subject_id: str | None = None) -> bool:
         """Whether the principal may ``act`` on ``obj`` at a region (default: its own node)."""
         p = self.principal
         if p.kind is PrincipalKind.SUBJECT:
@@ -95,19 +94,16 @@ class Access:
             rel = "any"
         return self.authorizer.allows(p.casbin_subject, obj, act, rel)
 
-    def require(self, obj: str, act: str, *, region_code: str | None = None,
-                subject_id: str | None = None) -> None:
+    def require(self, obj: str, act: str, *, region_code: str | None = None, subject_id: str | None = None) -> None:
         """Raise ``Forbidden`` with a reason a person understands unless ``allows``."""
         if self.allows(obj, act, region_code=region_code, subject_id=subject_id):
             return
         p = self.principal
         if p.kind is PrincipalKind.PUBLIC:
-            raise Forbidden("Sign in: this needs a bureau officer's or a subject's token.",
-                            resource=obj, action=act)
+            raise Forbidden("Sign in: this needs a bureau officer's or a subject's token.", resource=obj, action=act)
         where = f" in region {region_code}" if region_code else ""
         who = f"a {p.level} {p.role}" if p.kind is PrincipalKind.OFFICER else f"a {p.kind}"
-        raise Forbidden(f"As {who} you may not {act} {obj}{where}.", resource=obj, action=act,
-                        region=region_code)
+        raise Forbidden(f"As {who} you may not {act} {obj}{where}.", resource=obj, action=act, region=region_code)
 
     @property
     def region_prefix(self) -> str:
@@ -128,8 +124,7 @@ class Access:
             if p.kind is PrincipalKind.OFFICER:
                 prefix = self.region_prefix
                 writes = self.allows("record", "write") or self.allows("record", "review")
-                self._db_scope = DbScope(read_prefix=prefix, write_prefix=prefix if writes else "",
-                                         actor=p.actor)
+                self._db_scope = DbScope(read_prefix=prefix, write_prefix=prefix if writes else "", actor=p.actor)
             elif p.kind is PrincipalKind.SUBJECT:
                 self._db_scope = DbScope(subject_id=p.id, actor=p.actor)
             else:

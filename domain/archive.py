@@ -61,13 +61,28 @@ class RecordVersion:
     @classmethod
     def from_record(cls, r: asyncpg.Record) -> RecordVersion:
         content = RecordContent(
-            title=r["title"], facts=r["facts"], amount=r["amount"], points=r["points"], score=r["score"],
-            occurred_on=r["occurred_on"], decided_on=r["decided_on"], penalty=r["penalty"],
-            penalty_until=r["penalty_until"], legal_basis=r["legal_basis"], clauses=tuple(r["clauses"]),
+            title=r["title"],
+            facts=r["facts"],
+            amount=r["amount"],
+            points=r["points"],
+            score=r["score"],
+            occurred_on=r["occurred_on"],
+            decided_on=r["decided_on"],
+            penalty=r["penalty"],
+            penalty_until=r["penalty_until"],
+            legal_basis=r["legal_basis"],
+            clauses=tuple(r["clauses"]),
             details=r["details"] or {},
         )
-        return cls(record_id=r["record_id"], version=r["version"], content=content, author_id=r["author_id"],
-                   author_kind=r["author_kind"], change_reason=r["change_reason"], created_at=r["created_at"])
+        return cls(
+            record_id=r["record_id"],
+            version=r["version"],
+            content=content,
+            author_id=r["author_id"],
+            author_kind=r["author_kind"],
+            change_reason=r["change_reason"],
+            created_at=r["created_at"],
+        )
 
 
 @dataclass(frozen=True)
@@ -92,12 +107,23 @@ class CreditRecordView:
 
     @classmethod
     def from_record(cls, r: asyncpg.Record) -> CreditRecordView:
-        return cls(id=r["id"], subject_id=r["subject_id"], region_code=r["region_code"],
-                   category=RecordCategory(r["category"]), kind=RecordKind(r["kind"]),
-                   status=RecordState(r["status"]), current_version=r["current_version"],
-                   effective_version=r["effective_version"], reviewed_by=r["reviewed_by"],
-                   confirmed_by=r["confirmed_by"], department=r["department"], entered_by=r["entered_by"],
-                   entered_at=r["entered_at"], updated_at=r["updated_at"], current=RecordVersion.from_record(r))
+        return cls(
+            id=r["id"],
+            subject_id=r["subject_id"],
+            region_code=r["region_code"],
+            category=RecordCategory(r["category"]),
+            kind=RecordKind(r["kind"]),
+            status=RecordState(r["status"]),
+            current_version=r["current_version"],
+            effective_version=r["effective_version"],
+            reviewed_by=r["reviewed_by"],
+            confirmed_by=r["confirmed_by"],
+            department=r["department"],
+            entered_by=r["entered_by"],
+            entered_at=r["entered_at"],
+            updated_at=r["updated_at"],
+            current=RecordVersion.from_record(r),
+        )
 
     @property
     def next_actions(self) -> tuple[RecordAction, ...]:
@@ -122,28 +148,71 @@ _SELECT_RECORD = f"""SELECT {RECORD_COLUMNS}, {VERSION_COLUMNS}
     FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.current_version"""
 
 
-async def _insert_version(session: Session, *, record_id: uuid.UUID, version: int, subject_id: uuid.UUID,
-                          region_code: str, content: RecordContent, author_id: str, author_kind: str,
-                          reason: str | None) -> None:
+async def _insert_version(
+    session: Session,
+    *,
+    record_id: uuid.UUID,
+    version: int,
+    subject_id: uuid.UUID,
+    region_code: str,
+    content: RecordContent,
+    author_id: str,
+    author_kind: str,
+    reason: str | None,
+) -> None:
     c = content
     await session.execute(
         """INSERT INTO credit_record_version (record_id, version, subject_id, region_code, title, facts, amount,
                points, score, occurred_on, decided_on, penalty, penalty_until, legal_basis, clauses, details,
                author_id, author_kind, change_reason)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)""",
-        record_id, version, subject_id, region_code, c.title, c.facts, c.amount, c.points, c.score,
-        c.occurred_on, c.decided_on, c.penalty, c.penalty_until, c.legal_basis, list(c.clauses), c.details,
-        author_id, author_kind, reason)
+        record_id,
+        version,
+        subject_id,
+        region_code,
+        c.title,
+        c.facts,
+        c.amount,
+        c.points,
+        c.score,
+        c.occurred_on,
+        c.decided_on,
+        c.penalty,
+        c.penalty_until,
+        c.legal_basis,
+        list(c.clauses),
+        c.details,
+        author_id,
+        author_kind,
+        reason,
+    )
 
 
-async def _insert_event(session: Session, *, record_id: uuid.UUID, subject_id: uuid.UUID, region_code: str,
-                        version: int, step: Transition, action: str, actor_kind: str) -> None:
+async def _insert_event(
+    session: Session,
+    *,
+    record_id: uuid.UUID,
+    subject_id: uuid.UUID,
+    region_code: str,
+    version: int,
+    step: Transition,
+    action: str,
+    actor_kind: str,
+) -> None:
     await session.execute(
         """INSERT INTO record_event (record_id, subject_id, region_code, version, action, from_status, to_status,
                actor_id, actor_kind, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
-        record_id, subject_id, region_code, version, action,
-        str(step.previous_state) if step.previous_state else None, str(step.state), step.actor_id, actor_kind,
-        step.reason)
+        record_id,
+        subject_id,
+        region_code,
+        version,
+        action,
+        str(step.previous_state) if step.previous_state else None,
+        str(step.state),
+        step.actor_id,
+        actor_kind,
+        step.reason,
+    )
 
 
 async def _subject_region(session: Session, subject_id: uuid.UUID) -> str:
@@ -153,8 +222,9 @@ async def _subject_region(session: Session, subject_id: uuid.UUID) -> str:
     return str(region)
 
 
-async def enter_record(*, session: Session, access: Access, subject_id: uuid.UUID, kind: RecordKind,
-                       content: RecordContent, today: date) -> CreditRecordView:
+async def enter_record(
+    *, session: Session, access: Access, subject_id: uuid.UUID, kind: RecordKind, content: RecordContent, today: date
+) -> CreditRecordView:
     """录入: an officer enters a record into a subject's archive; it awaits review."""
     region = await _subject_region(session, subject_id)
     access.require("record", "write", region_code=region)
@@ -166,16 +236,42 @@ async def enter_record(*, session: Session, access: Access, subject_id: uuid.UUI
     await session.execute(
         """INSERT INTO credit_record (id, subject_id, region_code, category, kind, status, department, entered_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        record_id, subject_id, region, str(kind.category), str(kind), str(step.state), department, p.id)
-    await _insert_version(session, record_id=record_id, version=1, subject_id=subject_id, region_code=region,
-                          content=content, author_id=p.id, author_kind="officer", reason=None)
-    await _insert_event(session, record_id=record_id, subject_id=subject_id, region_code=region, version=1,
-                        step=step, action="enter", actor_kind="officer")
+        record_id,
+        subject_id,
+        region,
+        str(kind.category),
+        str(kind),
+        str(step.state),
+        department,
+        p.id,
+    )
+    await _insert_version(
+        session,
+        record_id=record_id,
+        version=1,
+        subject_id=subject_id,
+        region_code=region,
+        content=content,
+        author_id=p.id,
+        author_kind="officer",
+        reason=None,
+    )
+    await _insert_event(
+        session,
+        record_id=record_id,
+        subject_id=subject_id,
+        region_code=region,
+        version=1,
+        step=step,
+        action="enter",
+        actor_kind="officer",
+    )
     return await get_record(session=session, access=access, id=record_id)
 
 
-async def declare_record(*, session: Session, access: Access, kind: RecordKind, content: RecordContent,
-                         today: date) -> CreditRecordView:
+async def declare_record(
+    *, session: Session, access: Access, kind: RecordKind, content: RecordContent, today: date
+) -> CreditRecordView:
     """申报: a subject declares its own basic or trust information; it awaits verification."""
     p = access.principal
     if p.kind is not PrincipalKind.SUBJECT:
@@ -183,8 +279,9 @@ async def declare_record(*, session: Session, access: Access, kind: RecordKind, 
     subject_id = uuid.UUID(p.id)
     access.require("record", "declare", subject_id=p.id)
     if kind.category not in DECLARABLE_CATEGORIES:
-        raise InvalidInput("A subject may declare basic, trust or commitment information, not dishonesty.",
-                           field="kind")
+        raise InvalidInput(
+            "A subject may declare basic, trust or commitment information, not dishonesty.", field="kind"
+        )
     content = check_content(kind=kind, content=content, today=today)
     region = await _subject_region(session, subject_id)
     step = start_declaration(declarant_id=p.id)
@@ -192,45 +289,105 @@ async def declare_record(*, session: Session, access: Access, kind: RecordKind, 
     await session.execute(
         """INSERT INTO credit_record (id, subject_id, region_code, category, kind, status, department, entered_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        record_id, subject_id, region, str(kind.category), str(kind), str(step.state), "信用主体自行申报", p.id)
-    await _insert_version(session, record_id=record_id, version=1, subject_id=subject_id, region_code=region,
-                          content=content, author_id=p.id, author_kind="subject", reason=None)
-    await _insert_event(session, record_id=record_id, subject_id=subject_id, region_code=region, version=1,
-                        step=step, action="declare", actor_kind="subject")
+        record_id,
+        subject_id,
+        region,
+        str(kind.category),
+        str(kind),
+        str(step.state),
+        "信用主体自行申报",
+        p.id,
+    )
+    await _insert_version(
+        session,
+        record_id=record_id,
+        version=1,
+        subject_id=subject_id,
+        region_code=region,
+        content=content,
+        author_id=p.id,
+        author_kind="subject",
+        reason=None,
+    )
+    await _insert_event(
+        session,
+        record_id=record_id,
+        subject_id=subject_id,
+        region_code=region,
+        version=1,
+        step=step,
+        action="declare",
+        actor_kind="subject",
+    )
     return await get_record(session=session, access=access, id=record_id)
 
 
-async def act_on_record(*, session: Session, access: Access, record_id: uuid.UUID, action: RecordAction,
-                        reason: str | None = None, content: RecordContent | None = None,
-                        today: date) -> CreditRecordView:
+async def act_on_record(
+    *,
+    session: Session,
+    access: Access,
+    record_id: uuid.UUID,
+    action: RecordAction,
+    reason: str | None = None,
+    content: RecordContent | None = None,
+    today: date,
+) -> CreditRecordView:
     """Move a record through its workflow (review, confirm, verify, amend, withdraw) as one attributed step."""
     row = await session.fetchrow(
         f"""SELECT {RECORD_COLUMNS}, v.author_id FROM credit_record r
             JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.current_version
-            WHERE r.id = $1 FOR UPDATE OF r""", record_id)
+            WHERE r.id = $1 FOR UPDATE OF r""",
+        record_id,
+    )
     if row is None:
         raise NotFound("No such record in your region.", field="id")
     access.require("record", _PERMISSION[action], region_code=row["region_code"])
-    history = RecordHistory(entered_by=row["author_id"], reviewed_by=row["reviewed_by"],
-                            confirmed_by=row["confirmed_by"], version=row["current_version"],
-                            confirmed_version=row["effective_version"])
-    step = transition(state=RecordState(row["status"]), action=action, actor_id=access.principal.id,
-                      history=history, reason=reason)
+    history = RecordHistory(
+        entered_by=row["author_id"],
+        reviewed_by=row["reviewed_by"],
+        confirmed_by=row["confirmed_by"],
+        version=row["current_version"],
+        confirmed_version=row["effective_version"],
+    )
+    step = transition(
+        state=RecordState(row["status"]), action=action, actor_id=access.principal.id, history=history, reason=reason
+    )
     h = step.history
     if action is RecordAction.AMEND:
         if content is None:
             raise InvalidInput("An amendment needs the new content.", field="content")
         checked = check_content(kind=RecordKind(row["kind"]), content=content, today=today)
-        await _insert_version(session, record_id=record_id, version=h.version, subject_id=row["subject_id"],
-                              region_code=row["region_code"], content=checked, author_id=access.principal.id,
-                              author_kind="officer", reason=reason)
+        await _insert_version(
+            session,
+            record_id=record_id,
+            version=h.version,
+            subject_id=row["subject_id"],
+            region_code=row["region_code"],
+            content=checked,
+            author_id=access.principal.id,
+            author_kind="officer",
+            reason=reason,
+        )
     await session.execute(
         """UPDATE credit_record SET status = $2, current_version = $3, effective_version = $4,
                reviewed_by = $5, confirmed_by = $6, updated_at = now() WHERE id = $1""",
-        record_id, str(step.state), h.version, h.confirmed_version, h.reviewed_by, h.confirmed_by)
-    await _insert_event(session, record_id=record_id, subject_id=row["subject_id"],
-                        region_code=row["region_code"], version=h.version, step=step, action=str(action),
-                        actor_kind="officer")
+        record_id,
+        str(step.state),
+        h.version,
+        h.confirmed_version,
+        h.reviewed_by,
+        h.confirmed_by,
+    )
+    await _insert_event(
+        session,
+        record_id=record_id,
+        subject_id=row["subject_id"],
+        region_code=row["region_code"],
+        version=h.version,
+        step=step,
+        action=str(action),
+        actor_kind="officer",
+    )
     return await get_record(session=session, access=access, id=record_id)
 
 
@@ -243,14 +400,18 @@ async def get_record(*, session: Session, access: Access, id: uuid.UUID) -> Cred
     return CreditRecordView.from_record(row)
 
 
-async def latest_records(*, session: Session, subject_ids: list[uuid.UUID], limit: int,
-                         category: RecordCategory | None = None) -> dict[uuid.UUID, list[CreditRecordView]]:
+async def latest_records(
+    *, session: Session, subject_ids: list[uuid.UUID], limit: int, category: RecordCategory | None = None
+) -> dict[uuid.UUID, list[CreditRecordView]]:
     """The newest ``limit`` records of each subject, for a whole page of subjects in one statement."""
     rows = await session.fetch(
         f"""SELECT x.* FROM unnest($1::uuid[]) AS ids(id) CROSS JOIN LATERAL (
                 {_SELECT_RECORD} WHERE r.subject_id = ids.id AND ($3::text IS NULL OR r.category = $3)
                 ORDER BY r.entered_at DESC, r.id LIMIT $2) x""",
-        subject_ids, limit, str(category) if category else None)
+        subject_ids,
+        limit,
+        str(category) if category else None,
+    )
     out: dict[uuid.UUID, list[CreditRecordView]] = {sid: [] for sid in subject_ids}
     for r in rows:
         out[r["subject_id"]].append(CreditRecordView.from_record(r))
@@ -261,7 +422,8 @@ async def versions_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[
     """Every version of each record, oldest first."""
     rows = await session.fetch(
         f"SELECT {VERSION_COLUMNS} FROM credit_record_version v WHERE v.record_id = ANY($1) ORDER BY v.version",
-        record_ids)
+        record_ids,
+    )
     out: dict[uuid.UUID, list[RecordVersion]] = {rid: [] for rid in record_ids}
     for r in rows:
         out[r["record_id"]].append(RecordVersion.from_record(r))
@@ -272,7 +434,9 @@ async def events_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[uu
     """The workflow history of each record, oldest first."""
     rows = await session.fetch(
         """SELECT id, record_id, version, action, from_status, to_status, actor_id, actor_kind, reason, at
-           FROM record_event WHERE record_id = ANY($1) ORDER BY id""", record_ids)
+           FROM record_event WHERE record_id = ANY($1) ORDER BY id""",
+        record_ids,
+    )
     out: dict[uuid.UUID, list[RecordEventView]] = {rid: [] for rid in record_ids}
     for r in rows:
         out[r["record_id"]].append(RecordEventView(**dict(r)))
@@ -286,8 +450,9 @@ class RecordFilter:
     region_code: str | None = None
 
 
-async def list_records(*, session: Session, access: Access, flt: RecordFilter, first: int,
-                       after: str | None) -> tuple[list[CreditRecordView], bool]:
+async def list_records(
+    *, session: Session, access: Access, flt: RecordFilter, first: int, after: str | None
+) -> tuple[list[CreditRecordView], bool]:
     """Records in the principal's subtree (a review queue, say), newest first."""
     from domain.paging import decode_cursor
     from tenants import region_tree
@@ -296,8 +461,12 @@ async def list_records(*, session: Session, access: Access, flt: RecordFilter, f
     if flt.region_code:
         access.require("record", "read", region_code=flt.region_code)
         prefix = region_tree().subtree_prefix(flt.region_code)
-    args: list[Any] = [prefix + "%", str(flt.status) if flt.status else None,
-                       str(flt.category) if flt.category else None, first + 1]
+    args: list[Any] = [
+        prefix + "%",
+        str(flt.status) if flt.status else None,
+        str(flt.category) if flt.category else None,
+        first + 1,
+    ]
     cursor = decode_cursor(after)
     keyset = ""
     if cursor:
@@ -310,7 +479,9 @@ async def list_records(*, session: Session, access: Access, flt: RecordFilter, f
     rows = await session.fetch(
         f"""{_SELECT_RECORD} WHERE r.region_code LIKE $1 AND ($2::text IS NULL OR r.status = $2)
             AND ($3::text IS NULL OR r.category = $3) {keyset}
-            ORDER BY r.entered_at DESC, r.id DESC LIMIT $4""", *args)
+            ORDER BY r.entered_at DESC, r.id DESC LIMIT $4""",
+        *args,
+    )
     items = [CreditRecordView.from_record(r) for r in rows]
     return items[:first], len(items) > first
 

@@ -16,10 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from opentelemetry import trace
 
 APP_ROLE = "yibao_app"
 PUBLIC_ROLE = "yibao_public"
 ALL_REGIONS = "*"  # the prefix a system job uses; an empty prefix sees nothing
+_tracer = trace.get_tracer("yibao-credit.sql")
+
+
+def _span(sql: str) -> trace.Span:
+    # One span per SQL statement (never per resolver); a no-op unless tracing is configured.
+    return _tracer.start_as_current_span("sql", attributes={"db.system": "postgresql", "db.statement": sql[:2000]})  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,23 +72,28 @@ class Session:
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self._lock:
-            return list(await self.conn.fetch(sql, *args))
+            with _span(sql):
+                return list(await self.conn.fetch(sql, *args))
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         async with self._lock:
-            return await self.conn.fetchrow(sql, *args)
+            with _span(sql):
+                return await self.conn.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         async with self._lock:
-            return await self.conn.fetchval(sql, *args)
+            with _span(sql):
+                return await self.conn.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
         async with self._lock:
-            return await self.conn.execute(sql, *args)
+            with _span(sql):
+                return await self.conn.execute(sql, *args)
 
     async def executemany(self, sql: str, args: Sequence[Sequence[Any]]) -> None:
         async with self._lock:
-            await self.conn.executemany(sql, args)
+            with _span(sql):
+                await self.conn.executemany(sql, args)
 
 
 QueryListener = Callable[[asyncpg.connection.LoggedQuery], None]
@@ -127,8 +139,9 @@ class Database:
         try:
             tx = conn.transaction()
             await tx.start()
-            await conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix,
-                               scope.subject_id, scope.actor)
+            await conn.execute(
+                _APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor
+            )
         except BaseException:
             await self.pool.release(conn)
             raise
@@ -177,8 +190,9 @@ class SingleConnectionDatabase(Database):
         try:
             tx = self.conn.transaction()
             await tx.start()
-            await self.conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix,
-                                    scope.subject_id, scope.actor)
+            await self.conn.execute(
+                _APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor
+            )
         except BaseException:
             self._serial.release()
             raise

@@ -31,7 +31,7 @@ def decode_cursor(cursor: str | None) -> str | None:
         raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
     if not text.startswith(_CURSOR_PREFIX):
         raise InvalidInput("The cursor is not one this API handed out.", field="after")
-    return text[len(_CURSOR_PREFIX):]
+    return text[len(_CURSOR_PREFIX) :]
 
 
 def page_size(first: int | None, *, default: int = 20, maximum: int = MAX_PAGE_SIZE) -> int:

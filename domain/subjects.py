@@ -39,11 +39,20 @@ class SubjectRow:
 
     @classmethod
     def from_record(cls, r: asyncpg.Record) -> SubjectRow:
-        return cls(id=r["id"], kind=SubjectKind(r["kind"]), subject_class=SubjectClass(r["subject_class"]),
-                   code=r["code"], name=r["name"], region_code=r["region_code"],
-                   service_scope=ServiceScope(r["service_scope"]) if r["service_scope"] else None,
-                   parent_subject_id=r["parent_subject_id"], phone=r["phone"], address=r["address"],
-                   created_at=r["created_at"], created_by=r["created_by"])
+        return cls(
+            id=r["id"],
+            kind=SubjectKind(r["kind"]),
+            subject_class=SubjectClass(r["subject_class"]),
+            code=r["code"],
+            name=r["name"],
+            region_code=r["region_code"],
+            service_scope=ServiceScope(r["service_scope"]) if r["service_scope"] else None,
+            parent_subject_id=r["parent_subject_id"],
+            phone=r["phone"],
+            address=r["address"],
+            created_at=r["created_at"],
+            created_by=r["created_by"],
+        )
 
 
 @dataclass(frozen=True)
@@ -69,27 +78,37 @@ class SubjectFilter:
 def _validated(new: NewSubject) -> NewSubject:
     """The input with its code normalised, or ``InvalidInput`` naming what is wrong."""
     cls = new.subject_class
-    if cls.kind is SubjectKind.INSTITUTION:
-        code = validate_uscc(new.code)
-    else:
-        code = validate_resident_id(new.code)
+    institution = cls.kind is SubjectKind.INSTITUTION
+    code = validate_uscc(new.code) if institution else validate_resident_id(new.code)
     name = new.name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("A subject needs a name of 1 to 200 characters.", field="name")
     if cls is SubjectClass.MEDICAL_INSTITUTION and new.service_scope is None:
-        raise InvalidInput("A designated medical institution must say whether it treats inpatients "
-                           "(serviceScope), because it is graded differently.", field="serviceScope")
+        raise InvalidInput(
+            "A designated medical institution must say whether it treats inpatients "
+            "(serviceScope), because it is graded differently.",
+            field="serviceScope",
+        )
     if cls is not SubjectClass.MEDICAL_INSTITUTION and new.service_scope is not None:
         raise InvalidInput("Only a designated medical institution has a serviceScope.", field="serviceScope")
     if region_tree().find(new.region_code) is None:
-        raise InvalidInput(f"Unknown region code {new.region_code!r} (GB/T 2260, six digits).",
-                           field="regionCode")
+        raise InvalidInput(f"Unknown region code {new.region_code!r} (GB/T 2260, six digits).", field="regionCode")
     if cls.is_linked_person and new.parent_subject_id is None:
-        raise InvalidInput("A legal representative, controller, principal or directly responsible person "
-                           "must be linked to its institution (parentSubjectId).", field="parentSubjectId")
-    return NewSubject(subject_class=cls, code=code, name=name, region_code=new.region_code,
-                      service_scope=new.service_scope, parent_subject_id=new.parent_subject_id,
-                      phone=new.phone, address=new.address)
+        raise InvalidInput(
+            "A legal representative, controller, principal or directly responsible person "
+            "must be linked to its institution (parentSubjectId).",
+            field="parentSubjectId",
+        )
+    return NewSubject(
+        subject_class=cls,
+        code=code,
+        name=name,
+        region_code=new.region_code,
+        service_scope=new.service_scope,
+        parent_subject_id=new.parent_subject_id,
+        phone=new.phone,
+        address=new.address,
+    )
 
 
 async def create_subject(*, session: Session, access: Access, new: NewSubject) -> SubjectRow:
@@ -109,9 +128,17 @@ async def create_subject(*, session: Session, access: Access, new: NewSubject) -
             f"""INSERT INTO subject AS s (kind, subject_class, code, name, region_code, service_scope,
                     parent_subject_id, phone, address, created_by)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {SUBJECT_COLUMNS}""",
-            str(new.subject_class.kind), str(new.subject_class), new.code, new.name, new.region_code,
-            str(new.service_scope) if new.service_scope else None, new.parent_subject_id, new.phone,
-            new.address, access.principal.actor)
+            str(new.subject_class.kind),
+            str(new.subject_class),
+            new.code,
+            new.name,
+            new.region_code,
+            str(new.service_scope) if new.service_scope else None,
+            new.parent_subject_id,
+            new.phone,
+            new.address,
+            access.principal.actor,
+        )
     except asyncpg.UniqueViolationError as exc:
         # Registered in another region, invisible to this principal: still the same person or body.
         raise Conflict(f"A subject with code {new.code} is already registered.", field="code") from exc
@@ -125,15 +152,15 @@ async def subjects_by_ids(*, session: Session, ids: list[uuid.UUID]) -> dict[uui
     return {r["id"]: SubjectRow.from_record(r) for r in rows}
 
 
-async def get_subject(*, session: Session, access: Access, id: uuid.UUID | None = None,
-                      code: str | None = None) -> SubjectRow:
+async def get_subject(
+    *, session: Session, access: Access, id: uuid.UUID | None = None, code: str | None = None
+) -> SubjectRow:
     """One subject by id or code, if the principal may read it."""
     access.require("subject", "read", subject_id=str(id) if id else None)
     if id is not None:
         row = await session.fetchrow(f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.id = $1", id)
     elif code is not None:
-        row = await session.fetchrow(f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.code = $1",
-                                     code.strip().upper())
+        row = await session.fetchrow(f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.code = $1", code.strip().upper())
     else:
         raise InvalidInput("Give a subject's id or its code.", field="id")
     if row is None:
@@ -159,8 +186,9 @@ def _where(access: Access, flt: SubjectFilter) -> tuple[list[str], list[object]]
     return clauses, args
 
 
-async def list_subjects(*, session: Session, access: Access, flt: SubjectFilter, first: int,
-                        after: str | None) -> Page[SubjectRow]:
+async def list_subjects(
+    *, session: Session, access: Access, flt: SubjectFilter, first: int, after: str | None
+) -> Page[SubjectRow]:
     """A page of subjects in the principal's subtree, ordered by code."""
     clauses, args = _where(access, flt)
     key = decode_cursor(after)
@@ -170,7 +198,8 @@ async def list_subjects(*, session: Session, access: Access, flt: SubjectFilter,
     args.append(first + 1)
     rows = await session.fetch(
         f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE {' AND '.join(clauses)} ORDER BY s.code LIMIT ${len(args)}",
-        *args)
+        *args,
+    )
     items = [SubjectRow.from_record(r) for r in rows]
     return Page.from_rows(items, [encode_cursor(s.code) for s in items], first)
 
@@ -181,20 +210,27 @@ async def count_subjects(*, session: Session, access: Access, flt: SubjectFilter
     return int(await session.fetchval(f"SELECT count(*) FROM subject s WHERE {' AND '.join(clauses)}", *args))
 
 
-async def counts_by_region(*, session: Session, access: Access, parent_code: str | None,
-                           flt: SubjectFilter) -> list[tuple[str, str, int]]:
+async def counts_by_region(
+    *, session: Session, access: Access, parent_code: str | None, flt: SubjectFilter
+) -> list[tuple[str, str, int]]:
     """Subjects per child region of ``parent_code`` (default: the principal's node), for dashboards."""
     parent = parent_code or access.principal.region_code
     if not parent:
         raise InvalidInput("Name the region to break down (parentCode).", field="parentCode")
     access.require("subject", "read", region_code=parent)
     depth = len(region_tree().ancestors(parent)) + 1  # 1-based position of the child in region.path
-    clauses, args = _where(access, SubjectFilter(region_code=parent, subject_class=flt.subject_class,
-                                                 kind=flt.kind, name_contains=flt.name_contains))
+    clauses, args = _where(
+        access,
+        SubjectFilter(
+            region_code=parent, subject_class=flt.subject_class, kind=flt.kind, name_contains=flt.name_contains
+        ),
+    )
     rows = await session.fetch(
         f"""SELECT r.path[{depth + 1}] AS child, count(*) AS n
             FROM subject s JOIN region r ON r.code = s.region_code
-            WHERE {' AND '.join(clauses)} GROUP BY 1 ORDER BY 1""", *args)
+            WHERE {" AND ".join(clauses)} GROUP BY 1 ORDER BY 1""",
+        *args,
+    )
     tree = region_tree()
     out = []
     for r in rows:

@@ -62,8 +62,12 @@ class SubjectFilterInput:
     name_contains: str | None = None
 
     def to_domain(self) -> SubjectFilter:
-        return SubjectFilter(region_code=str(self.region_code) if self.region_code else None,
-                             subject_class=self.subject_class, kind=self.kind, name_contains=self.name_contains)
+        return SubjectFilter(
+            region_code=str(self.region_code) if self.region_code else None,
+            subject_class=self.subject_class,
+            kind=self.kind,
+            name_contains=self.name_contains,
+        )
 
 
 @strawberry.input
@@ -91,14 +95,25 @@ class RecordContentInput:
     penalty_until: date | None = None
     legal_basis: str | None = None
     clauses: list[str] | None = strawberry.field(
-        default=None, description="Commitment clauses; the standard clauses of 001 art.9 when omitted.")
+        default=None, description="Commitment clauses; the standard clauses of 001 art.9 when omitted."
+    )
     details: JSON | None = None
 
     def to_domain(self) -> RecordContent:
-        return RecordContent(title=self.title, facts=self.facts, amount=self.amount, points=self.points,
-                             score=self.score, occurred_on=self.occurred_on, decided_on=self.decided_on,
-                             penalty=self.penalty, penalty_until=self.penalty_until, legal_basis=self.legal_basis,
-                             clauses=tuple(self.clauses or ()), details=dict(self.details or {}))
+        return RecordContent(
+            title=self.title,
+            facts=self.facts,
+            amount=self.amount,
+            points=self.points,
+            score=self.score,
+            occurred_on=self.occurred_on,
+            decided_on=self.decided_on,
+            penalty=self.penalty,
+            penalty_until=self.penalty_until,
+            legal_basis=self.legal_basis,
+            clauses=tuple(self.clauses or ()),
+            details=dict(self.details or {}),
+        )
 
 
 @strawberry.input
@@ -119,8 +134,9 @@ class ArchiveQuery:
     @strawberry.field(description="The principal of this request.")
     def me(self, info: Info) -> Me:
         p = info.context.principal
-        return Me(kind=p.kind, id=p.id, role=p.role, name=p.name,
-                  region=region_of(p.region_code) if p.region_code else None)
+        return Me(
+            kind=p.kind, id=p.id, role=p.role, name=p.name, region=region_of(p.region_code) if p.region_code else None
+        )
 
     @strawberry.field(description="One division by its six-digit code.")
     def region(self, code: strawberry.ID) -> Region | None:
@@ -128,8 +144,12 @@ class ArchiveQuery:
         return Region.from_data(found) if found else None
 
     @strawberry.field(description="Divisions below a parent (provinces when none is given), or by name.")
-    def regions(self, parent_code: strawberry.ID | None = None, name_contains: str | None = None,
-                level: RegionLevel | None = None) -> list[Region]:
+    def regions(
+        self,
+        parent_code: strawberry.ID | None = None,
+        name_contains: str | None = None,
+        level: RegionLevel | None = None,
+    ) -> list[Region]:
         tree = region_tree()
         if name_contains:
             found = tree.search(name_contains, limit=50)
@@ -142,13 +162,15 @@ class ArchiveQuery:
     @strawberry.field(description="One subject by id or by its code, within your region.")
     async def subject(self, info: Info, id: strawberry.ID | None = None, code: str | None = None) -> SubjectType:
         ctx = info.context
-        row = await subjects.get_subject(session=await ctx.session(), access=ctx.access,
-                                         id=parse_uuid(id, field="id") if id else None, code=code)
+        row = await subjects.get_subject(
+            session=await ctx.session(), access=ctx.access, id=parse_uuid(id, field="id") if id else None, code=code
+        )
         return SubjectType(row=row)
 
     @strawberry.field(description="Subjects in your region subtree, by code, with paging and totals.")
-    async def subjects(self, info: Info, filter: SubjectFilterInput | None = None, first: int = 20,
-                       after: str | None = None) -> SubjectConnection:
+    async def subjects(
+        self, info: Info, filter: SubjectFilterInput | None = None, first: int = 20, after: str | None = None
+    ) -> SubjectConnection:
         ctx = info.context
         flt = filter.to_domain() if filter else SubjectFilter()
         size = page_size(first, maximum=ctx.max_page_size)
@@ -159,17 +181,24 @@ class ArchiveQuery:
             return await subjects.count_subjects(session=session, access=ctx.access, flt=flt)
 
         edges = [SubjectEdge(cursor=k, node=SubjectType(row=s)) for s, k in zip(page.items, page.keys, strict=True)]
-        return SubjectConnection(edges=edges, count=count,
-                                 page_info=PageInfo(has_next_page=page.has_next,
-                                                    end_cursor=page.keys[-1] if page.keys else None))
+        return SubjectConnection(
+            edges=edges,
+            count=count,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None),
+        )
 
     @strawberry.field(description="Subjects per child division of a region, for dashboards.")
-    async def subject_counts_by_region(self, info: Info, parent_code: strawberry.ID | None = None,
-                                       filter: SubjectFilterInput | None = None) -> list[RegionCount]:
+    async def subject_counts_by_region(
+        self, info: Info, parent_code: strawberry.ID | None = None, filter: SubjectFilterInput | None = None
+    ) -> list[RegionCount]:
         ctx = info.context
         flt = filter.to_domain() if filter else SubjectFilter()
-        rows = await subjects.counts_by_region(session=await ctx.session(), access=ctx.access,
-                                               parent_code=str(parent_code) if parent_code else None, flt=flt)
+        rows = await subjects.counts_by_region(
+            session=await ctx.session(),
+            access=ctx.access,
+            parent_code=str(parent_code) if parent_code else None,
+            flt=flt,
+        )
         return [RegionCount(region=region_of(code), count=n) for code, _, n in rows]
 
     @strawberry.field(description="One credit record with its versions and history.")
@@ -179,25 +208,44 @@ class ArchiveQuery:
         return CreditRecordType(view=view)
 
     @strawberry.field(description="Records in your subtree, newest first: filter by status for a review queue.")
-    async def records(self, info: Info, status: RecordStatus | None = None, category: RecordCategory | None = None,
-                      region_code: strawberry.ID | None = None, first: int = 20,
-                      after: str | None = None) -> CreditRecordConnection:
+    async def records(
+        self,
+        info: Info,
+        status: RecordStatus | None = None,
+        category: RecordCategory | None = None,
+        region_code: strawberry.ID | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> CreditRecordConnection:
         ctx = info.context
         size = page_size(first, maximum=ctx.max_page_size)
         flt = RecordFilter(status=status, category=category, region_code=str(region_code) if region_code else None)
-        items, has_next = await archive.list_records(session=await ctx.session(), access=ctx.access, flt=flt,
-                                                     first=size, after=after)
+        items, has_next = await archive.list_records(
+            session=await ctx.session(), access=ctx.access, flt=flt, first=size, after=after
+        )
         edges = [CreditRecordEdge(cursor=archive.record_cursor(v), node=CreditRecordType(view=v)) for v in items]
-        return CreditRecordConnection(edges=edges, page_info=PageInfo(
-            has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None))
+        return CreditRecordConnection(
+            edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None)
+        )
 
 
-async def _act(info: Info, id: strawberry.ID, action: _RecordAction, reason: str | None = None,
-               content: RecordContentInput | None = None) -> CreditRecordType:
+async def _act(
+    info: Info,
+    id: strawberry.ID,
+    action: _RecordAction,
+    reason: str | None = None,
+    content: RecordContentInput | None = None,
+) -> CreditRecordType:
     ctx = info.context
-    view = await archive.act_on_record(session=await ctx.session(), access=ctx.access,
-                                       record_id=parse_uuid(id, field="id"), action=action, reason=reason,
-                                       content=content.to_domain() if content else None, today=ctx.today())
+    view = await archive.act_on_record(
+        session=await ctx.session(),
+        access=ctx.access,
+        record_id=parse_uuid(id, field="id"),
+        action=action,
+        reason=reason,
+        content=content.to_domain() if content else None,
+        today=ctx.today(),
+    )
     return CreditRecordType(view=view)
 
 
@@ -206,33 +254,50 @@ class ArchiveMutation:
     @strawberry.mutation(description="Register a credit subject in your subtree; its code is checked.")
     async def create_subject(self, info: Info, input: CreateSubjectInput) -> SubjectType:
         ctx = info.context
-        new = NewSubject(subject_class=input.subject_class, code=input.code, name=input.name,
-                         region_code=str(input.region_code), service_scope=input.service_scope,
-                         parent_subject_id=parse_uuid(input.parent_subject_id, field="parentSubjectId")
-                         if input.parent_subject_id else None, phone=input.phone, address=input.address)
+        new = NewSubject(
+            subject_class=input.subject_class,
+            code=input.code,
+            name=input.name,
+            region_code=str(input.region_code),
+            service_scope=input.service_scope,
+            parent_subject_id=parse_uuid(input.parent_subject_id, field="parentSubjectId")
+            if input.parent_subject_id
+            else None,
+            phone=input.phone,
+            address=input.address,
+        )
         row = await subjects.create_subject(session=await ctx.session(), access=ctx.access, new=new)
         return SubjectType(row=row)
 
     @strawberry.mutation(description="录入: enter a record into a subject's archive; it awaits review.")
     async def enter_record(self, info: Info, input: EnterRecordInput) -> CreditRecordType:
         ctx = info.context
-        view = await archive.enter_record(session=await ctx.session(), access=ctx.access,
-                                          subject_id=parse_uuid(input.subject_id, field="subjectId"),
-                                          kind=_RecordKind(input.kind), content=input.content.to_domain(),
-                                          today=ctx.today())
+        view = await archive.enter_record(
+            session=await ctx.session(),
+            access=ctx.access,
+            subject_id=parse_uuid(input.subject_id, field="subjectId"),
+            kind=_RecordKind(input.kind),
+            content=input.content.to_domain(),
+            today=ctx.today(),
+        )
         return CreditRecordType(view=view)
 
     @strawberry.mutation(description="申报: a subject declares its own basic, trust or commitment information.")
     async def declare_record(self, info: Info, input: DeclareRecordInput) -> CreditRecordType:
         ctx = info.context
-        view = await archive.declare_record(session=await ctx.session(), access=ctx.access,
-                                            kind=_RecordKind(input.kind), content=input.content.to_domain(),
-                                            today=ctx.today())
+        view = await archive.declare_record(
+            session=await ctx.session(),
+            access=ctx.access,
+            kind=_RecordKind(input.kind),
+            content=input.content.to_domain(),
+            today=ctx.today(),
+        )
         return CreditRecordType(view=view)
 
     @strawberry.mutation(description="审核: approve or reject an entered record (not one you entered).")
-    async def review_record(self, info: Info, id: strawberry.ID, approve: bool,
-                            reason: str | None = None) -> CreditRecordType:
+    async def review_record(
+        self, info: Info, id: strawberry.ID, approve: bool, reason: str | None = None
+    ) -> CreditRecordType:
         action = _RecordAction.REVIEW_APPROVE if approve else _RecordAction.REVIEW_REJECT
         return await _act(info, id, action, reason)
 
@@ -248,10 +313,13 @@ class ArchiveMutation:
     async def reject_declaration(self, info: Info, id: strawberry.ID, reason: str) -> CreditRecordType:
         return await _act(info, id, _RecordAction.REJECT_DECLARATION, reason)
 
-    @strawberry.mutation(description="Write a new version of a record; it goes through review again while "
-                                     "the confirmed version stays in force.")
-    async def amend_record(self, info: Info, id: strawberry.ID, content: RecordContentInput,
-                           reason: str) -> CreditRecordType:
+    @strawberry.mutation(
+        description="Write a new version of a record; it goes through review again while "
+        "the confirmed version stays in force."
+    )
+    async def amend_record(
+        self, info: Info, id: strawberry.ID, content: RecordContentInput, reason: str
+    ) -> CreditRecordType:
         return await _act(info, id, _RecordAction.AMEND, reason, content)
 
     @strawberry.mutation(description="Withdraw a record, with a reason; it stays readable with its history.")

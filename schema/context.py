@@ -21,8 +21,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 class Context:
     """What a request carries through its resolvers. The API creates it and calls ``finish``."""
 
-    def __init__(self, *, db: Database, access: Access, max_page_size: int = 100,
-                 now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, *, db: Database, access: Access, max_page_size: int = 100, now: Callable[[], datetime] | None = None
+    ) -> None:
         self.db = db
         self.access = access
         self.max_page_size = max_page_size
@@ -53,10 +54,15 @@ class Context:
             session, self._session = self._session, None
             await self.db.end(session, commit=commit)
 
-    def loader(self, name: str, load: Callable[[Session, list[K]], Awaitable[dict[K, V]]],
-               default: Callable[[], V] | None = None) -> DataLoader[K, V]:
+    def loader(
+        self,
+        name: str,
+        load: Callable[[Session, list[K]], Awaitable[dict[K, V]]],
+        default: Callable[[], V] | None = None,
+    ) -> DataLoader[K, V]:
         """A request-scoped DataLoader batching ``load`` over all keys asked for in one tick."""
         if name not in self._loaders:
+
             async def batch(keys: list[K]) -> list[V]:
                 found = await load(await self.session(), keys)
                 return [found[k] if k in found else (default() if default else None) for k in keys]  # type: ignore[misc]

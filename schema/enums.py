@@ -21,8 +21,9 @@ SubjectClass = strawberry.enum(_SubjectClass, description="信用主体类别: t
 ServiceScope = strawberry.enum(_ServiceScope, description="What a designated medical institution treats.")
 RecordCategory = strawberry.enum(_RecordCategory, description="The part of the credit archive a record is in.")
 RecordKind = strawberry.enum(_RecordKind, description="What a record says happened; rule sets refer to it.")
-RecordStatus = strawberry.enum(_RecordState, name="RecordStatus",
-                               description="Where a record stands in entry → review → confirmation.")
+RecordStatus = strawberry.enum(
+    _RecordState, name="RecordStatus", description="Where a record stands in entry → review → confirmation."
+)
 RecordAction = strawberry.enum(_RecordAction, description="A workflow step on a record.")
 Grade = strawberry.enum(_Grade, description="A credit grade: A–D, and E in five-level schemes.")
 RegionLevel = strawberry.enum(_RegionLevel, description="The level of a GB/T 2260 division.")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import strawberry
+from opentelemetry import trace
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -23,11 +25,35 @@ QUERIES: tuple[type, ...] = (ArchiveQuery,)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation,)
 
 
+class NameTheOperationSpan(SchemaExtension):
+    """Label the request's operation span once the document names its operation (never a span per resolver)."""
+
+    def on_execute(self):  # type: ignore[no-untyped-def]
+        ctx = self.execution_context
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute("graphql.operation.name", ctx.operation_name or "")
+            span.set_attribute("graphql.operation.type", ctx.operation_type.value if ctx.operation_type else "")
+        yield
+
+
+class FederatedSchema(strawberry.federation.Schema):
+    """The federation schema, logging only what is our fault: client mistakes are answered, not logged."""
+
+    def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def, override]
+        from domain.errors import DomainError
+
+        unexpected = [e for e in errors if e.original_error is not None
+                      and not isinstance(e.original_error, DomainError)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2000) -> strawberry.Schema:
     """The federated schema with hostile-query limits and the parser and validation caches."""
     query = merge_types("Query", QUERIES)
     mutation = merge_types("Mutation", MUTATIONS)
-    return strawberry.federation.Schema(
+    return FederatedSchema(
         query=query,
         mutation=mutation,
         # Factories, not instances: strawberry builds fresh extensions per request, while the parser and
@@ -38,6 +64,7 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
             lambda: ValidationCache(maxsize=512),
+            NameTheOperationSpan,
         ],
     )
 

@@ -38,8 +38,12 @@ class Region:
 
     @classmethod
     def from_data(cls, region: RegionData) -> Region:
-        return cls(code=strawberry.ID(region.code), name=region.name, level=region.level,
-                   parent_code=strawberry.ID(region.parent_code) if region.parent_code else None)
+        return cls(
+            code=strawberry.ID(region.code),
+            name=region.name,
+            level=region.level,
+            parent_code=strawberry.ID(region.parent_code) if region.parent_code else None,
+        )
 
     @classmethod
     def resolve_reference(cls, code: strawberry.ID) -> Region | None:
@@ -87,11 +91,25 @@ class RecordVersionType:
     @classmethod
     def from_version(cls, v: RecordVersion) -> RecordVersionType:
         c = v.content
-        return cls(version=v.version, title=c.title, facts=c.facts, amount=c.amount, points=c.points, score=c.score,
-                   occurred_on=c.occurred_on, decided_on=c.decided_on, penalty=c.penalty,
-                   penalty_until=c.penalty_until, legal_basis=c.legal_basis, clauses=list(c.clauses),
-                   details=c.details, author_id=v.author_id, author_kind=v.author_kind,
-                   change_reason=v.change_reason, created_at=v.created_at)
+        return cls(
+            version=v.version,
+            title=c.title,
+            facts=c.facts,
+            amount=c.amount,
+            points=c.points,
+            score=c.score,
+            occurred_on=c.occurred_on,
+            decided_on=c.decided_on,
+            penalty=c.penalty,
+            penalty_until=c.penalty_until,
+            legal_basis=c.legal_basis,
+            clauses=list(c.clauses),
+            details=c.details,
+            author_id=v.author_id,
+            author_kind=v.author_kind,
+            change_reason=v.change_reason,
+            created_at=v.created_at,
+        )
 
 
 @strawberry.type(description="An attributed workflow step on a record.")
@@ -109,10 +127,16 @@ class RecordEvent:
     def from_view(cls, e: RecordEventView) -> RecordEvent:
         from domain.rules.workflow import RecordState
 
-        return cls(action=e.action, version=e.version,
-                   from_status=RecordState(e.from_status) if e.from_status else None,
-                   to_status=RecordState(e.to_status), actor_id=e.actor_id, actor_kind=e.actor_kind,
-                   reason=e.reason, at=e.at)
+        return cls(
+            action=e.action,
+            version=e.version,
+            from_status=RecordState(e.from_status) if e.from_status else None,
+            to_status=RecordState(e.to_status),
+            actor_id=e.actor_id,
+            actor_kind=e.actor_kind,
+            reason=e.reason,
+            at=e.at,
+        )
 
 
 async def _versions(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordVersion]]:
@@ -194,14 +218,16 @@ class CreditRecordType:
         return [RecordEvent.from_view(e) for e in found]
 
     @strawberry.field
-    async def subject(self, info: strawberry.Info[Context, None]) -> Annotated[
-            SubjectType, strawberry.lazy("schema.types")] | None:
+    async def subject(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[SubjectType, strawberry.lazy("schema.types")] | None:
         row = await info.context.loader("subjects", _subjects).load(self.view.subject_id)
         return SubjectType(row=row) if row else None
 
 
-async def _latest(session: Session, keys: list[tuple[uuid.UUID, int, str | None]]
-                  ) -> dict[tuple[uuid.UUID, int, str | None], list[CreditRecordView]]:
+async def _latest(
+    session: Session, keys: list[tuple[uuid.UUID, int, str | None]]
+) -> dict[tuple[uuid.UUID, int, str | None], list[CreditRecordView]]:
     # Group the page's keys by (limit, category): one statement per distinct shape, not per subject.
     from domain.rules.catalog import RecordCategory as Cat
 
@@ -209,15 +235,17 @@ async def _latest(session: Session, keys: list[tuple[uuid.UUID, int, str | None]
     shapes = {(limit, cat) for _, limit, cat in keys}
     for limit, cat in shapes:
         ids = [sid for sid, lim, c in keys if (lim, c) == (limit, cat)]
-        found = await archive.latest_records(session=session, subject_ids=ids, limit=limit,
-                                             category=Cat(cat) if cat else None)
+        found = await archive.latest_records(
+            session=session, subject_ids=ids, limit=limit, category=Cat(cat) if cat else None
+        )
         for sid, records in found.items():
             out[(sid, limit, cat)] = records
     return out
 
 
-@strawberry.federation.type(name="Subject", keys=["id"],
-                            description="信用主体: a credit subject, as a bureau (or the subject itself) sees it.")
+@strawberry.federation.type(
+    name="Subject", keys=["id"], description="信用主体: a credit subject, as a bureau (or the subject itself) sees it."
+)
 class SubjectType:
     row: strawberry.Private[SubjectRow]
 
@@ -265,8 +293,10 @@ class SubjectType:
     def created_by(self) -> str:
         return self.row.created_by
 
-    @strawberry.field(description="The institution this subject belongs to (a village clinic's township centre, "
-                                  "a legal representative's institution).")
+    @strawberry.field(
+        description="The institution this subject belongs to (a village clinic's township centre, "
+        "a legal representative's institution)."
+    )
     async def parent(self, info: strawberry.Info[Context, None]) -> SubjectType | None:
         if self.row.parent_subject_id is None:
             return None
@@ -274,8 +304,9 @@ class SubjectType:
         return SubjectType(row=row) if row else None
 
     @strawberry.field(description="The newest records of this subject's archive, batched across a page.")
-    async def records(self, info: strawberry.Info[Context, None], first: int = 5,
-                      category: RecordCategory | None = None) -> list[CreditRecordType]:
+    async def records(
+        self, info: strawberry.Info[Context, None], first: int = 5, category: RecordCategory | None = None
+    ) -> list[CreditRecordType]:
         from domain.paging import page_size
 
         size = page_size(first, maximum=info.context.max_page_size)

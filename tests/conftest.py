@@ -84,5 +84,3 @@ async def client(db: SingleConnectionDatabase, settings: Settings) -> AsyncItera
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
-
-

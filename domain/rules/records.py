@@ -85,8 +85,16 @@ def check_content(*, kind: RecordKind, content: RecordContent, today: date) -> R
             problems=[{"field": f, "message": m} for f, m in problems],
         )
     return RecordContent(
-        title=title, facts=content.facts, amount=content.amount, points=content.points, score=content.score,
-        occurred_on=content.occurred_on, decided_on=content.decided_on, penalty=content.penalty,
-        penalty_until=content.penalty_until, legal_basis=content.legal_basis, clauses=clauses,
+        title=title,
+        facts=content.facts,
+        amount=content.amount,
+        points=content.points,
+        score=content.score,
+        occurred_on=content.occurred_on,
+        decided_on=content.decided_on,
+        penalty=content.penalty,
+        penalty_until=content.penalty_until,
+        legal_basis=content.legal_basis,
+        clauses=clauses,
         details=dict(content.details),
     )

@@ -36,19 +36,51 @@ class Actor:
 
 
 ACTORS = [
-    Actor("province", "340000", OfficerRole.OFFICER,
-          {"own": "340000", "descendant": "340102", "other_province": "500237"}),
-    Actor("city", "340100", OfficerRole.OFFICER,
-          {"own": "340100", "descendant": "340102", "sibling": "341100", "ancestor": "340000",
-           "other_province": "500237"}),
-    Actor("county", "340102", OfficerRole.OFFICER,
-          {"own": "340102", "sibling": "340104", "ancestor": "340100", "other_province": "500237"}),
-    Actor("reviewer", "340100", OfficerRole.REVIEWER,
-          {"own": "340100", "descendant": "340102", "sibling": "341100", "ancestor": "340000",
-           "other_province": "500237"}),
-    Actor("agency", "340100", OfficerRole.AGENCY,
-          {"own": "340100", "descendant": "340102", "sibling": "341100", "ancestor": "340000",
-           "other_province": "500237"}),
+    Actor(
+        "province", "340000", OfficerRole.OFFICER, {"own": "340000", "descendant": "340102", "other_province": "500237"}
+    ),
+    Actor(
+        "city",
+        "340100",
+        OfficerRole.OFFICER,
+        {
+            "own": "340100",
+            "descendant": "340102",
+            "sibling": "341100",
+            "ancestor": "340000",
+            "other_province": "500237",
+        },
+    ),
+    Actor(
+        "county",
+        "340102",
+        OfficerRole.OFFICER,
+        {"own": "340102", "sibling": "340104", "ancestor": "340100", "other_province": "500237"},
+    ),
+    Actor(
+        "reviewer",
+        "340100",
+        OfficerRole.REVIEWER,
+        {
+            "own": "340100",
+            "descendant": "340102",
+            "sibling": "341100",
+            "ancestor": "340000",
+            "other_province": "500237",
+        },
+    ),
+    Actor(
+        "agency",
+        "340100",
+        OfficerRole.AGENCY,
+        {
+            "own": "340100",
+            "descendant": "340102",
+            "sibling": "341100",
+            "ancestor": "340000",
+            "other_province": "500237",
+        },
+    ),
     Actor("subject", "340102", None, {"own": "340102", "sibling": "340104", "other_province": "500237"}),
     Actor("public", "", None, {"own": "340102", "other_province": "500237"}),
 ]
@@ -56,16 +88,30 @@ ACTORS = [
 OWN_SUBTREE = {"own", "descendant"}
 EXPECTED: dict[tuple[str, str], set[str]] = {
     # The province reads its whole province and enters nothing (001 art.5).
-    ("province", "read"): OWN_SUBTREE, ("province", "write"): set(), ("province", "review"): set(),
+    ("province", "read"): OWN_SUBTREE,
+    ("province", "write"): set(),
+    ("province", "review"): set(),
     # City and county bureaus collect and enter in their own subtree; reviewing is a separate duty.
-    ("city", "read"): OWN_SUBTREE, ("city", "write"): OWN_SUBTREE, ("city", "review"): set(),
-    ("county", "read"): OWN_SUBTREE, ("county", "write"): OWN_SUBTREE, ("county", "review"): set(),
-    ("reviewer", "read"): OWN_SUBTREE, ("reviewer", "write"): set(), ("reviewer", "review"): OWN_SUBTREE,
+    ("city", "read"): OWN_SUBTREE,
+    ("city", "write"): OWN_SUBTREE,
+    ("city", "review"): set(),
+    ("county", "read"): OWN_SUBTREE,
+    ("county", "write"): OWN_SUBTREE,
+    ("county", "review"): set(),
+    ("reviewer", "read"): OWN_SUBTREE,
+    ("reviewer", "write"): set(),
+    ("reviewer", "review"): OWN_SUBTREE,
     # A handling agency enters for its bureau but does not review.
-    ("agency", "read"): OWN_SUBTREE, ("agency", "write"): OWN_SUBTREE, ("agency", "review"): set(),
+    ("agency", "read"): OWN_SUBTREE,
+    ("agency", "write"): OWN_SUBTREE,
+    ("agency", "review"): set(),
     # A subject reads its own archive only; it declares, it never enters or reviews.
-    ("subject", "read"): {"own"}, ("subject", "write"): set(), ("subject", "review"): set(),
-    ("public", "read"): set(), ("public", "write"): set(), ("public", "review"): set(),
+    ("subject", "read"): {"own"},
+    ("subject", "write"): set(),
+    ("subject", "review"): set(),
+    ("public", "read"): set(),
+    ("public", "write"): set(),
+    ("public", "review"): set(),
 }
 
 CASES = [(a, action, rel) for a in ACTORS for action in ("read", "write", "review") for rel in a.targets]
@@ -89,8 +135,7 @@ def _principal(actor: Actor, targets: dict[str, tuple[uuid.UUID, uuid.UUID]]) ->
     return officer(actor.node, actor.role)
 
 
-async def _attempt(gql: GraphQL, action: str, who: Principal | None, sid: uuid.UUID, rid: uuid.UUID,
-                   conn) -> bool:  # type: ignore[no-untyped-def]
+async def _attempt(gql: GraphQL, action: str, who: Principal | None, sid: uuid.UUID, rid: uuid.UUID, conn) -> bool:  # type: ignore[no-untyped-def]
     """Try the action; return whether it took effect, checking the database agrees with the answer."""
     if action == "read":
         body = await gql("query($id: ID!) { subject(id: $id) { id code } }", {"id": str(sid)}, as_=who)
@@ -100,14 +145,17 @@ async def _attempt(gql: GraphQL, action: str, who: Principal | None, sid: uuid.U
         body = await gql(
             """mutation($s: ID!) { enterRecord(input: {subjectId: $s, kind: INTERVIEW, content: {
                  title: "约谈", facts: "约谈法定代表人", occurredOn: "2025-05-01", legalBasis: "服务协议"}}) { id } }""",
-            {"s": str(sid)}, as_=who)
+            {"s": str(sid)},
+            as_=who,
+        )
         after = await conn.fetchval("SELECT count(*) FROM credit_record WHERE subject_id = $1", sid)
         done = bool(body.get("data") and body["data"]["enterRecord"])
         assert after == before + (1 if done else 0)
         return done
     before = await conn.fetchval("SELECT count(*) FROM record_event WHERE record_id = $1", rid)
-    body = await gql("mutation($id: ID!) { reviewRecord(id: $id, approve: true) { status } }", {"id": str(rid)},
-                     as_=who)
+    body = await gql(
+        "mutation($id: ID!) { reviewRecord(id: $id, approve: true) { status } }", {"id": str(rid)}, as_=who
+    )
     after = await conn.fetchval("SELECT count(*) FROM record_event WHERE record_id = $1", rid)
     done = bool(body.get("data") and body["data"]["reviewRecord"])
     assert after == before + (1 if done else 0)
@@ -116,10 +164,16 @@ async def _attempt(gql: GraphQL, action: str, who: Principal | None, sid: uuid.U
     return done
 
 
-@pytest.mark.parametrize(("actor", "action", "relation"), CASES,
-                         ids=[f"{a.name}-{act}-{rel}" for a, act, rel in CASES])
-async def test_authorization_matrix(actor: Actor, action: str, relation: str, targets, client: httpx.AsyncClient,  # type: ignore[no-untyped-def]
-                                    settings: Settings, conn) -> None:
+@pytest.mark.parametrize(("actor", "action", "relation"), CASES, ids=[f"{a.name}-{act}-{rel}" for a, act, rel in CASES])
+async def test_authorization_matrix(
+    actor: Actor,
+    action: str,
+    relation: str,
+    targets,
+    client: httpx.AsyncClient,  # type: ignore[no-untyped-def]
+    settings: Settings,
+    conn,
+) -> None:
     sid, rid = targets[actor.targets[relation]]
     allowed = await _attempt(GraphQL(client, settings), action, _principal(actor, targets), sid, rid, conn)
     assert allowed == (relation in EXPECTED[(actor.name, action)])
@@ -154,10 +208,11 @@ async def test_cross_region_reads_return_nothing_with_casbin_bypassed(relation: 
 
 
 async def test_cross_region_writes_fail_with_casbin_bypassed(targets, unguarded, conn) -> None:  # type: ignore[no-untyped-def]
-    sid, rid = targets["340104"]
+    _, rid = targets["340104"]
     who = officer("340102", OfficerRole.REVIEWER)
-    body = await unguarded("mutation($id: ID!) { reviewRecord(id: $id, approve: true) { status } }",
-                           {"id": str(rid)}, as_=who)
+    body = await unguarded(
+        "mutation($id: ID!) { reviewRecord(id: $id, approve: true) { status } }", {"id": str(rid)}, as_=who
+    )
     assert body["data"] is None
     assert await conn.fetchval("SELECT status FROM credit_record WHERE id = $1", rid) == "entered"
 

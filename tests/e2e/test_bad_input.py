@@ -25,8 +25,9 @@ def gql(client: httpx.AsyncClient, settings: Settings) -> GraphQL:
 
 
 async def test_wrong_check_character_in_a_credit_code_is_refused_and_nothing_written(gql, conn) -> None:  # type: ignore[no-untyped-def]
-    from domain.synthetic import make_uscc
     import random
+
+    from domain.synthetic import make_uscc
 
     good = make_uscc(random.Random(1), "340102", kind="91")
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
@@ -40,34 +41,42 @@ async def test_wrong_check_character_in_a_credit_code_is_refused_and_nothing_wri
 
 
 async def test_wrong_check_digit_in_a_resident_id_is_refused(gql, conn) -> None:  # type: ignore[no-untyped-def]
-    from domain.synthetic import make_resident_id
     import random
+
+    from domain.synthetic import make_resident_id
 
     good = make_resident_id(random.Random(2), "340102")
     bad = good[:-1] + ("1" if good[-1] != "1" else "2")
-    body = await gql(CREATE, {"input": {"subjectClass": "DOCTOR", "code": bad, "name": "张三",
-                                        "regionCode": "340102"}}, as_=officer("340102"))
+    body = await gql(
+        CREATE,
+        {"input": {"subjectClass": "DOCTOR", "code": bad, "name": "张三", "regionCode": "340102"}},
+        as_=officer("340102"),
+    )
     assert error_codes(body) == ["INVALID_INPUT"]
     assert await count(conn, "subject") == 0
 
 
 async def test_unknown_region_is_refused(gql, conn) -> None:  # type: ignore[no-untyped-def]
-    from domain.synthetic import make_uscc
     import random
 
-    body = await gql(CREATE, {"input": _institution(make_uscc(random.Random(3), "340102"), region="349999")},
-                     as_=officer("340100"))
+    from domain.synthetic import make_uscc
+
+    body = await gql(
+        CREATE, {"input": _institution(make_uscc(random.Random(3), "340102"), region="349999")}, as_=officer("340100")
+    )
     assert error_codes(body) == ["INVALID_INPUT"]
     assert "349999" in body["errors"][0]["message"]
     assert await count(conn, "subject") == 0
 
 
 async def test_writing_outside_ones_subtree_is_forbidden_and_nothing_written(gql, conn) -> None:  # type: ignore[no-untyped-def]
-    from domain.synthetic import make_uscc
     import random
 
-    body = await gql(CREATE, {"input": _institution(make_uscc(random.Random(4), "340104"), region="340104")},
-                     as_=officer("340102"))
+    from domain.synthetic import make_uscc
+
+    body = await gql(
+        CREATE, {"input": _institution(make_uscc(random.Random(4), "340104"), region="340104")}, as_=officer("340102")
+    )
     assert error_codes(body) == ["FORBIDDEN"]
     assert await count(conn, "subject") == 0
 
@@ -80,7 +89,7 @@ async def test_registering_the_same_code_twice_is_a_conflict(gql, conn) -> None:
 
 
 async def test_a_deep_query_is_refused_before_execution(gql) -> None:  # type: ignore[no-untyped-def]
-    deep = "{ region(code: \"340000\") { " + "children { " * 12 + "code" + " }" * 12 + " } }"
+    deep = '{ region(code: "340000") { ' + "children { " * 12 + "code" + " }" * 12 + " } }"
     body = await gql(deep)
     assert error_codes(body) == ["QUERY_TOO_DEEP"] and body["data"] is None
 
@@ -114,18 +123,29 @@ async def test_unknown_fields_have_a_validation_code(gql) -> None:  # type: igno
 
 
 async def test_a_malformed_token_is_refused_with_401(client: httpx.AsyncClient) -> None:
-    response = await client.post("/graphql", json={"query": "{ me { kind } }"},
-                                 headers={"Authorization": "Bearer not-a-jwt"})
+    response = await client.post(
+        "/graphql", json={"query": "{ me { kind } }"}, headers={"Authorization": "Bearer not-a-jwt"}
+    )
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_a_token_signed_with_another_key_is_refused(client: httpx.AsyncClient, settings: Settings) -> None:
-    forged = jwt.encode({"sub": "x", "kind": "officer", "region": "340000", "role": "officer",
-                         "iss": settings.jwt_issuer, "exp": int(time.time()) + 60}, "another-key-0123456789abcdef0123",
-                        algorithm="HS256")
-    response = await client.post("/graphql", json={"query": "{ me { kind } }"},
-                                 headers={"Authorization": f"Bearer {forged}"})
+    forged = jwt.encode(
+        {
+            "sub": "x",
+            "kind": "officer",
+            "region": "340000",
+            "role": "officer",
+            "iss": settings.jwt_issuer,
+            "exp": int(time.time()) + 60,
+        },
+        "another-key-0123456789abcdef0123",
+        algorithm="HS256",
+    )
+    response = await client.post(
+        "/graphql", json={"query": "{ me { kind } }"}, headers={"Authorization": f"Bearer {forged}"}
+    )
     assert response.status_code == 401
 
 
@@ -133,8 +153,9 @@ async def test_an_expired_token_says_so(client: httpx.AsyncClient, settings: Set
     from tests.support.factories import token
 
     expired = token(settings, officer("340100"), ttl_seconds=-10)
-    response = await client.post("/graphql", json={"query": "{ me { kind } }"},
-                                 headers={"Authorization": f"Bearer {expired}"})
+    response = await client.post(
+        "/graphql", json={"query": "{ me { kind } }"}, headers={"Authorization": f"Bearer {expired}"}
+    )
     assert response.status_code == 401 and "expired" in response.json()["errors"][0]["message"]
 
 

@@ -11,13 +11,20 @@ from tests.support.factories import GraphQL, error_codes, insert_subject, office
 
 async def test_me_names_the_officer_and_region_from_the_token(client: httpx.AsyncClient, settings: Settings) -> None:
     gql = GraphQL(client, settings)
-    body = await gql("{ me { kind id role region { code name fullName } } }", as_=officer("500237", OfficerRole.REVIEWER))
-    assert body["data"]["me"] == {"kind": "OFFICER", "id": "500237-reviewer", "role": "REVIEWER",
-                                  "region": {"code": "500237", "name": "巫山县", "fullName": "重庆市巫山县"}}
+    body = await gql(
+        "{ me { kind id role region { code name fullName } } }", as_=officer("500237", OfficerRole.REVIEWER)
+    )
+    assert body["data"]["me"] == {
+        "kind": "OFFICER",
+        "id": "500237-reviewer",
+        "role": "REVIEWER",
+        "region": {"code": "500237", "name": "巫山县", "fullName": "重庆市巫山县"},
+    }
 
 
-async def test_anonymous_caller_is_the_public_and_can_browse_regions(client: httpx.AsyncClient,
-                                                                    settings: Settings) -> None:
+async def test_anonymous_caller_is_the_public_and_can_browse_regions(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
     gql = GraphQL(client, settings)
     body = await gql('{ me { kind } region(code: "340100") { name children { code } } }')
     assert body["data"]["me"]["kind"] == "PUBLIC"

@@ -39,17 +39,27 @@ async def entered(gql: GraphQL, conn) -> str:  # type: ignore[no-untyped-def]
     return str(record["id"])
 
 
-async def test_a_record_is_entered_reviewed_and_confirmed_by_three_different_officers(gql: GraphQL, entered: str) -> None:
+async def test_a_record_is_entered_reviewed_and_confirmed_by_three_different_officers(
+    gql: GraphQL, entered: str
+) -> None:
     reviewed = await gql(REVIEW, {"id": entered, "ok": True}, as_=REVIEWER)
     assert reviewed["data"]["reviewRecord"] == {"status": "REVIEWED", "reviewedBy": REVIEWER.id}
     confirmed = await gql(CONFIRM, {"id": entered}, as_=CONFIRMER)
-    assert confirmed["data"]["confirmRecord"] == {"status": "CONFIRMED", "confirmedBy": CONFIRMER.id,
-                                                  "effectiveVersion": 1}
-    history = await gql("query($id: ID!) { record(id: $id) { history { action actorId toStatus } } }",
-                        {"id": entered}, as_=officer("500000"))
+    assert confirmed["data"]["confirmRecord"] == {
+        "status": "CONFIRMED",
+        "confirmedBy": CONFIRMER.id,
+        "effectiveVersion": 1,
+    }
+    history = await gql(
+        "query($id: ID!) { record(id: $id) { history { action actorId toStatus } } }",
+        {"id": entered},
+        as_=officer("500000"),
+    )
     assert [(h["action"], h["actorId"], h["toStatus"]) for h in history["data"]["record"]["history"]] == [
-        ("enter", CLERK.id, "ENTERED"), ("review_approve", REVIEWER.id, "REVIEWED"),
-        ("confirm", CONFIRMER.id, "CONFIRMED")]
+        ("enter", CLERK.id, "ENTERED"),
+        ("review_approve", REVIEWER.id, "REVIEWED"),
+        ("confirm", CONFIRMER.id, "CONFIRMED"),
+    ]
 
 
 async def test_the_officer_who_entered_a_record_cannot_review_it(gql: GraphQL, entered: str, conn) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +102,9 @@ async def test_amending_a_confirmed_record_keeps_the_confirmed_version_in_force(
         """mutation($id: ID!) { amendRecord(id: $id, reason: "追款金额更正", content: {title: "追回违规使用医保基金",
              facts: "串换药品收费", amount: "40000.00", occurredOn: "2025-04-02", legalBasis: "条例第三十八条"}) {
              status effectiveVersion current { version amount changeReason } versions { version amount } } }""",
-        {"id": entered}, as_=CLERK)
+        {"id": entered},
+        as_=CLERK,
+    )
     record = amended["data"]["amendRecord"]
     assert record["status"] == "ENTERED" and record["effectiveVersion"] == 1
     assert record["current"] == {"version": 2, "amount": "40000.00", "changeReason": "追款金额更正"}
@@ -100,11 +112,15 @@ async def test_amending_a_confirmed_record_keeps_the_confirmed_version_in_force(
 
 
 async def test_withdrawal_is_a_recorded_event_and_the_record_stays_readable(gql: GraphQL, entered: str) -> None:
-    no_reason = await gql('mutation($id: ID!) { withdrawRecord(id: $id, reason: "") { status } }', {"id": entered},
-                          as_=CLERK)
+    no_reason = await gql(
+        'mutation($id: ID!) { withdrawRecord(id: $id, reason: "") { status } }', {"id": entered}, as_=CLERK
+    )
     assert error_codes(no_reason) == ["INVALID_INPUT"]
-    body = await gql('mutation($id: ID!) { withdrawRecord(id: $id, reason: "录入对象错误") { status history { action reason } } }',
-                     {"id": entered}, as_=CLERK)
+    body = await gql(
+        'mutation($id: ID!) { withdrawRecord(id: $id, reason: "录入对象错误") { status history { action reason } } }',
+        {"id": entered},
+        as_=CLERK,
+    )
     record = body["data"]["withdrawRecord"]
     assert record["status"] == "WITHDRAWN"
     assert record["history"][-1] == {"action": "withdraw", "reason": "录入对象错误"}
@@ -114,7 +130,10 @@ async def test_invalid_record_content_is_refused_with_every_problem_named(gql: G
     sid = await insert_subject(conn, region="500237")
     body = await gql(
         """mutation($s: ID!) { enterRecord(input: {subjectId: $s, kind: RECOVERED_FUNDS, content: {
-             title: "追回", amount: "-5", occurredOn: "2999-01-01"}}) { id } }""", {"s": str(sid)}, as_=CLERK)
+             title: "追回", amount: "-5", occurredOn: "2999-01-01"}}) { id } }""",
+        {"s": str(sid)},
+        as_=CLERK,
+    )
     assert error_codes(body) == ["INVALID_INPUT"]
     fields = {p["field"] for p in body["errors"][0]["extensions"]["problems"]}
     assert {"amount", "occurredOn", "facts", "legalBasis"} <= fields
@@ -124,15 +143,22 @@ async def test_invalid_record_content_is_refused_with_every_problem_named(gql: G
 async def test_a_subject_declares_its_own_trust_information_and_an_officer_verifies_it(gql: GraphQL, conn) -> None:  # type: ignore[no-untyped-def]
     sid = await insert_subject(conn, region="500237")
     me = subject_principal(sid)
-    body = await gql("""mutation { declareRecord(input: {kind: COMMENDATION, content: {title: "县级先进集体",
-                       decidedOn: "2025-01-10"}}) { id status enteredBy department } }""", as_=me)
+    body = await gql(
+        """mutation { declareRecord(input: {kind: COMMENDATION, content: {title: "县级先进集体",
+                       decidedOn: "2025-01-10"}}) { id status enteredBy department } }""",
+        as_=me,
+    )
     declared = body["data"]["declareRecord"]
     assert declared["status"] == "DECLARED" and declared["enteredBy"] == str(sid)
-    refused = await gql("""mutation { declareRecord(input: {kind: FRAUD, content: {title: "x", facts: "x",
-                           occurredOn: "2025-01-01", legalBasis: "x"}}) { id } }""", as_=me)
+    refused = await gql(
+        """mutation { declareRecord(input: {kind: FRAUD, content: {title: "x", facts: "x",
+                           occurredOn: "2025-01-01", legalBasis: "x"}}) { id } }""",
+        as_=me,
+    )
     assert error_codes(refused) == ["INVALID_INPUT"]
-    verified = await gql("mutation($id: ID!) { verifyDeclaration(id: $id) { status } }", {"id": declared["id"]},
-                         as_=REVIEWER)
+    verified = await gql(
+        "mutation($id: ID!) { verifyDeclaration(id: $id) { status } }", {"id": declared["id"]}, as_=REVIEWER
+    )
     assert verified["data"]["verifyDeclaration"]["status"] == "REVIEWED"
     mine = await gql("query($id: ID!) { subject(id: $id) { records { status } } }", {"id": str(sid)}, as_=me)
     assert mine["data"]["subject"]["records"] == [{"status": "REVIEWED"}]
@@ -145,6 +171,8 @@ async def test_a_failed_mutation_in_a_request_rolls_back_the_whole_request(gql: 
              ok: enterRecord(input: {subjectId: $s, kind: INTERVIEW, content: {title: "约谈", facts: "约谈",
                  occurredOn: "2025-01-01", legalBasis: "协议"}}) { id }
              bad: enterRecord(input: {subjectId: $s, kind: INTERVIEW, content: {title: ""}}) { id } }""",
-        {"s": str(sid)}, as_=CLERK)
+        {"s": str(sid)},
+        as_=CLERK,
+    )
     assert error_codes(body) == ["INVALID_INPUT"]
     assert await count(conn, "credit_record") == 0
