@@ -176,6 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export-sdl", help="write schema/schema.graphql from the code")
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
+
+    from api.commands import synth
+
+    synth.register(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: the app against a bare floor measured in the same run (see bench/README.md)."""
