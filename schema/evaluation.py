@@ -1,0 +1,447 @@
+"""Queries and mutations of evaluation: rule sets, results with their reports, cycles, what-if, measures,
+inspection plans, lists, warnings and grade distributions for dashboards (bureau audience)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain import evaluation
+from domain.db import Session
+from domain.errors import InvalidInput
+from domain.evaluation import StoredLine, StoredMeasure, StoredPlan, StoredResult, StoredRuleSet
+from domain.rules.catalog import Grade as _Grade
+from schema.context import Context, parse_uuid
+from schema.enums import Grade
+from schema.types import Region, region_of
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(name="RuleSet", description="信用评价规则集: a versioned rule set of a jurisdiction, as data.")
+class RuleSetType:
+    stored: strawberry.Private[StoredRuleSet]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.stored.id))
+
+    @strawberry.field
+    def code(self) -> str:
+        return self.stored.code
+
+    @strawberry.field
+    def version(self) -> int:
+        return self.stored.version
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.stored.name
+
+    @strawberry.field(description="draft, active or retired.")
+    def status(self) -> str:
+        return self.stored.status
+
+    @strawberry.field(description="The bureau whose rule set it is.")
+    def jurisdiction(self) -> Region:
+        return region_of(self.stored.jurisdiction)
+
+    @strawberry.field(description="What the rule set says, and which reading of its source it took.")
+    def description(self) -> str:
+        return str(self.stored.body.get("description", ""))
+
+    @strawberry.field
+    def effective_from(self) -> date:
+        return self.stored.effective_from
+
+    @strawberry.field
+    def effective_to(self) -> date | None:
+        return self.stored.effective_to
+
+    @strawberry.field
+    def created_by(self) -> str:
+        return self.stored.created_by
+
+    @strawberry.field
+    def activated_by(self) -> str | None:
+        return self.stored.activated_by
+
+    @strawberry.field
+    def activated_at(self) -> datetime | None:
+        return self.stored.activated_at
+
+    @strawberry.field(description="The rule set as JSON (the form draftRuleSet takes).")
+    def body(self) -> JSON:
+        return self.stored.body
+
+
+@strawberry.type(description="Whether a rule set's JSON is valid, and every problem when it is not.")
+class RuleSetValidation:
+    valid: bool
+    problems: list[str]
+
+
+@strawberry.type(description="One line of a credit report: which records, from which clause, for how many points.")
+class CreditReportLine:
+    line_no: int
+    item_code: str
+    clause: str
+    indicator_code: str | None
+    record_ids: list[strawberry.ID]
+    points: Decimal = strawberry.field(description="Signed: what the line adds to the score.")
+    explanation: str
+
+    @classmethod
+    def from_line(cls, ln: StoredLine) -> CreditReportLine:
+        return cls(line_no=ln.line_no, item_code=ln.item_code, clause=ln.clause, indicator_code=ln.indicator_code,
+                   record_ids=[strawberry.ID(str(r)) for r in ln.record_ids], points=ln.points,
+                   explanation=ln.explanation)
+
+
+@strawberry.type(description="结果应用: a measure that follows from a result, and the year it applies in.")
+class CreditMeasure:
+    code: str
+    grade: Grade
+    description: str
+    clause: str
+    params: JSON
+    discretionary: bool = strawberry.field(description="The source says the bureau may (可), not shall.")
+    condition: str | None
+    applies_in_year: int
+
+    @classmethod
+    def from_measure(cls, m: StoredMeasure) -> CreditMeasure:
+        return cls(code=m.code, grade=m.grade, description=m.description, clause=m.clause, params=m.params,
+                   discretionary=m.discretionary, condition=m.condition, applies_in_year=m.applies_in_year)
+
+
+async def _lines(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[StoredLine]]:
+    return await evaluation.lines_of(session=session, result_ids=ids)
+
+
+async def _measures(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[StoredMeasure]]:
+    return await evaluation.measures_of(session=session, result_ids=ids)
+
+
+@strawberry.type(description="信用评价结果: score, grade and the credit report; immutable, superseded by a "
+                             "re-evaluation.")
+class CreditResult:
+    result: strawberry.Private[StoredResult]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.result.id))
+
+    @strawberry.field
+    def subject_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.result.subject_id))
+
+    @strawberry.field
+    def region(self) -> Region:
+        return region_of(self.result.region_code)
+
+    @strawberry.field
+    def rule_set_code(self) -> str:
+        return self.result.ruleset_code
+
+    @strawberry.field
+    def rule_set_version(self) -> int:
+        return self.result.ruleset_version
+
+    @strawberry.field(description="The calendar year evaluated.")
+    def cycle_year(self) -> int:
+        return self.result.cycle_year
+
+    @strawberry.field(description="The date the records were considered as known on.")
+    def as_of(self) -> date:
+        return self.result.as_of
+
+    @strawberry.field(description="cycle or realtime.")
+    def trigger(self) -> str:
+        return self.result.trigger
+
+    @strawberry.field
+    def base(self) -> Decimal:
+        return self.result.base
+
+    @strawberry.field(description="None when the subject is not evaluated (see excludedReason).")
+    def score(self) -> Decimal | None:
+        return self.result.score
+
+    @strawberry.field
+    def grade(self) -> Grade | None:
+        return self.result.grade
+
+    @strawberry.field
+    def excluded_reason(self) -> str | None:
+        return self.result.excluded_reason
+
+    @strawberry.field
+    def evaluated_by(self) -> str:
+        return self.result.evaluated_by
+
+    @strawberry.field
+    def evaluated_at(self) -> datetime:
+        return self.result.evaluated_at
+
+    @strawberry.field
+    def superseded_at(self) -> datetime | None:
+        return self.result.superseded_at
+
+    @strawberry.field
+    def superseded_by(self) -> strawberry.ID | None:
+        return strawberry.ID(str(self.result.superseded_by)) if self.result.superseded_by else None
+
+    @strawberry.field(description="The report: base + the sum of the lines' points is the score.")
+    async def lines(self, info: Info) -> list[CreditReportLine]:
+        found = await info.context.loader("evaluation.lines", _lines, list).load(self.result.id)
+        return [CreditReportLine.from_line(ln) for ln in found]
+
+    @strawberry.field(description="The measures that follow from the grade.")
+    async def measures(self, info: Info) -> list[CreditMeasure]:
+        found = await info.context.loader("evaluation.measures", _measures, list).load(self.result.id)
+        return [CreditMeasure.from_measure(m) for m in found]
+
+
+@strawberry.type(description="How many subjects got a grade (grade null: not evaluated, excluded).")
+class GradeCount:
+    grade: Grade | None
+    count: int
+
+
+def _counts(dist: dict[_Grade | None, int]) -> list[GradeCount]:
+    order = {g: i for i, g in enumerate([*_Grade, None])}
+    return [GradeCount(grade=g, count=n) for g, n in sorted(dist.items(), key=lambda x: order[x[0]])]
+
+
+@strawberry.type(description="What a region's cycle stored.")
+class CycleRun:
+    region: Region
+    cycle_year: int
+    rule_set_code: str
+    rule_set_version: int
+    evaluated: int
+    distribution: list[GradeCount]
+
+
+@strawberry.type(description="A draft rule set's grades over a region beside the current ones; nothing stored.")
+class WhatIfResult:
+    region: Region
+    cycle_year: int
+    draft: list[GradeCount]
+    current: list[GradeCount]
+
+
+@strawberry.type(description="Current grades in one child region, for dashboards.")
+class RegionGradeCount:
+    region: Region
+    grade: Grade | None
+    count: int
+
+
+@strawberry.type(description="监测预警: an early warning for the subject's bureau.")
+class CreditWarning:
+    id: strawberry.ID
+    subject_id: strawberry.ID
+    region: Region
+    kind: str
+    message: str
+    record_kind: str | None
+    result_id: strawberry.ID | None
+    raised_at: datetime
+
+
+@strawberry.type(description="One drawn subject and its inspectors.")
+class InspectionAssignment:
+    subject_id: strawberry.ID
+    grade: Grade | None
+    inspectors: list[str]
+
+
+@strawberry.type(description="双随机抽查计划: drawn reproducibly from its recorded seed.")
+class InspectionPlan:
+    id: strawberry.ID
+    region: Region
+    year: int
+    seed: str = strawberry.field(description="The seed (a 62-bit integer, as text); the same seed gives the same plan.")
+    ratios: JSON
+    inspectors: list[str]
+    team_size: int
+    created_by: str
+    created_at: datetime
+    assignments: list[InspectionAssignment]
+
+    @classmethod
+    def from_plan(cls, p: StoredPlan) -> InspectionPlan:
+        return cls(id=strawberry.ID(str(p.id)), region=region_of(p.region_code), year=p.year, seed=str(p.seed),
+                   ratios=p.ratios, inspectors=list(p.inspectors), team_size=p.team_size, created_by=p.created_by,
+                   created_at=p.created_at,
+                   assignments=[InspectionAssignment(subject_id=strawberry.ID(str(s)), grade=g, inspectors=list(i))
+                                for s, g, i in p.assignments])
+
+
+@strawberry.type(description="红黑名单: a subject on the red or black list, with the reasons.")
+class CreditListEntry:
+    subject_id: strawberry.ID
+    region: Region
+    grade: Grade | None
+    list_kind: str
+    reasons: list[str]
+    serious_dishonesty_kinds: list[str]
+
+
+@strawberry.input(description="What a random inspection plan is drawn from.")
+class DrawInspectionPlanInput:
+    region_code: strawberry.ID
+    year: int
+    inspectors: list[str]
+    team_size: int = 2
+    seed: str | None = strawberry.field(default=None, description="Re-draw a published plan; a fresh one if none.")
+
+
+def _seed(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise InvalidInput("The seed is a whole number.", field="seed") from exc
+
+
+@strawberry.type
+class EvaluationQuery:
+    @strawberry.field(description="Rule sets, newest version first within each code.")
+    async def rule_sets(self, info: Info, status: str | None = None,
+                        jurisdiction: strawberry.ID | None = None) -> list[RuleSetType]:
+        ctx = info.context
+        found = await evaluation.list_rulesets(session=await ctx.session(), access=ctx.access, status=status,
+                                               jurisdiction=str(jurisdiction) if jurisdiction else None)
+        return [RuleSetType(stored=s) for s in found]
+
+    @strawberry.field(description="One rule set (its highest version unless one is given).")
+    async def rule_set(self, info: Info, code: str, version: int | None = None) -> RuleSetType:
+        ctx = info.context
+        return RuleSetType(stored=await evaluation.get_ruleset(session=await ctx.session(), access=ctx.access,
+                                                               code=code, version=version))
+
+    @strawberry.field(description="Check a rule set's JSON without storing it.")
+    def validate_rule_set(self, rule_set: JSON) -> RuleSetValidation:
+        try:
+            evaluation.validate_ruleset(data=rule_set)
+        except InvalidInput as exc:
+            return RuleSetValidation(valid=False, problems=[exc.message])
+        return RuleSetValidation(valid=True, problems=[])
+
+    @strawberry.field(description="A subject's result as it stood at an instant (now by default).")
+    async def credit_result(self, info: Info, subject_id: strawberry.ID, as_of: datetime | None = None,
+                            cycle_year: int | None = None) -> CreditResult | None:
+        ctx = info.context
+        found = await evaluation.result_as_of(session=await ctx.session(), access=ctx.access,
+                                              subject_id=parse_uuid(subject_id, field="subjectId"),
+                                              at=as_of or ctx.now(), cycle_year=cycle_year)
+        return CreditResult(result=found) if found else None
+
+    @strawberry.field(description="Every result of a subject, superseded ones included, newest first.")
+    async def evaluations(self, info: Info, subject_id: strawberry.ID) -> list[CreditResult]:
+        ctx = info.context
+        found = await evaluation.results_of(session=await ctx.session(), access=ctx.access,
+                                            subject_id=parse_uuid(subject_id, field="subjectId"))
+        return [CreditResult(result=r) for r in found]
+
+    @strawberry.field(description="Run a draft rule set over a region and compare with the current grades; "
+                                  "nothing is stored.")
+    async def what_if(self, info: Info, region_code: strawberry.ID, rule_set: JSON,
+                      cycle_year: int | None = None) -> WhatIfResult:
+        ctx = info.context
+        w = await evaluation.what_if(session=await ctx.session(), access=ctx.access, region_code=str(region_code),
+                                     data=rule_set, today=ctx.today(), cycle_year=cycle_year)
+        return WhatIfResult(region=region_of(w.region_code), cycle_year=w.cycle_year, draft=_counts(w.draft),
+                            current=_counts(w.current))
+
+    @strawberry.field(description="Current grades per child region (of your node by default), for dashboards.")
+    async def grade_distribution(self, info: Info, cycle_year: int,
+                                 parent_code: strawberry.ID | None = None) -> list[RegionGradeCount]:
+        ctx = info.context
+        rows = await evaluation.grades_by_region(session=await ctx.session(), access=ctx.access,
+                                                 parent_code=str(parent_code) if parent_code else None,
+                                                 cycle_year=cycle_year)
+        return [RegionGradeCount(region=region_of(c), grade=g, count=n) for c, g, n in rows]
+
+    @strawberry.field(description="The newest early warnings in your subtree.")
+    async def credit_warnings(self, info: Info, region_code: strawberry.ID | None = None,
+                              first: int = 50) -> list[CreditWarning]:
+        ctx = info.context
+        found = await evaluation.list_warnings(session=await ctx.session(), access=ctx.access,
+                                               region_code=str(region_code) if region_code else None,
+                                               first=min(max(first, 1), ctx.max_page_size))
+        return [CreditWarning(id=strawberry.ID(str(w.id)), subject_id=strawberry.ID(str(w.subject_id)),
+                              region=region_of(w.region_code), kind=w.kind, message=w.message,
+                              record_kind=w.record_kind,
+                              result_id=strawberry.ID(str(w.result_id)) if w.result_id else None,
+                              raised_at=w.raised_at) for w in found]
+
+    @strawberry.field(description="One stored inspection plan.")
+    async def inspection_plan(self, info: Info, id: strawberry.ID) -> InspectionPlan:
+        ctx = info.context
+        plan = await evaluation.get_inspection_plan(session=await ctx.session(), access=ctx.access,
+                                                    id=parse_uuid(id, field="id"))
+        return InspectionPlan.from_plan(plan)
+
+    @strawberry.field(description="The red and black lists of a region for a cycle, with reasons.")
+    async def credit_lists(self, info: Info, region_code: strawberry.ID, cycle_year: int) -> list[CreditListEntry]:
+        ctx = info.context
+        found = await evaluation.credit_lists(session=await ctx.session(), access=ctx.access,
+                                              region_code=str(region_code), cycle_year=cycle_year, today=ctx.today())
+        return [CreditListEntry(subject_id=strawberry.ID(str(e.subject_id)), region=region_of(e.region_code),
+                                grade=e.grade, list_kind=str(e.membership.list_kind),
+                                reasons=[str(r) for r in e.membership.reasons],
+                                serious_dishonesty_kinds=[str(k) for k in e.membership.serious_dishonesty_kinds])
+                for e in found]
+
+
+@strawberry.type
+class EvaluationMutation:
+    @strawberry.mutation(description="Store a validated rule set as a draft of its jurisdiction.")
+    async def draft_rule_set(self, info: Info, rule_set: JSON) -> RuleSetType:
+        ctx = info.context
+        return RuleSetType(stored=await evaluation.draft_ruleset(session=await ctx.session(), access=ctx.access,
+                                                                 data=rule_set))
+
+    @strawberry.mutation(description="Bring a draft into force (not by its author); the earlier version retires.")
+    async def activate_rule_set(self, info: Info, code: str, version: int) -> RuleSetType:
+        ctx = info.context
+        return RuleSetType(stored=await evaluation.activate_ruleset(session=await ctx.session(), access=ctx.access,
+                                                                    code=code, version=version))
+
+    @strawberry.mutation(description="Evaluate one subject now; the result supersedes the previous one.")
+    async def evaluate_subject(self, info: Info, subject_id: strawberry.ID,
+                               cycle_year: int | None = None) -> CreditResult:
+        ctx = info.context
+        r = await evaluation.evaluate_subject(session=await ctx.session(), access=ctx.access,
+                                              subject_id=parse_uuid(subject_id, field="subjectId"),
+                                              today=ctx.today(), cycle_year=cycle_year)
+        return CreditResult(result=r)
+
+    @strawberry.mutation(description="Evaluate a region's cycle under an active rule set, set-based.")
+    async def run_cycle(self, info: Info, region_code: strawberry.ID, cycle_year: int, rule_set_code: str,
+                        rule_set_version: int | None = None) -> CycleRun:
+        ctx = info.context
+        run = await evaluation.run_cycle(session=await ctx.session(), access=ctx.access,
+                                         region_code=str(region_code), cycle_year=cycle_year,
+                                         ruleset_code=rule_set_code, ruleset_version=rule_set_version,
+                                         today=ctx.today())
+        return CycleRun(region=region_of(run.region_code), cycle_year=run.cycle_year,
+                        rule_set_code=run.ruleset_code, rule_set_version=run.ruleset_version,
+                        evaluated=run.evaluated, distribution=_counts(run.distribution))
+
+    @strawberry.mutation(description="双随机: draw and store an inspection plan from a recorded seed.")
+    async def draw_inspection_plan(self, info: Info, input: DrawInspectionPlanInput) -> InspectionPlan:
+        ctx = info.context
+        plan = await evaluation.draw_inspection_plan(
+            session=await ctx.session(), access=ctx.access, region_code=str(input.region_code), year=input.year,
+            inspectors=input.inspectors, team_size=input.team_size, seed=_seed(input.seed))
+        return InspectionPlan.from_plan(plan)

@@ -1,0 +1,120 @@
+"""Evaluation through HTTP with real tokens: reports, as-of, refusals, what-if and inspection plans."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from api.settings import Settings
+from domain.access import OfficerRole
+from domain.rules.catalog import RecordKind, SubjectClass
+from domain.rules.evaluation import ruleset_to_dict, shipped_ruleset
+from tests.support.evaluation import add_record
+from tests.support.factories import GraphQL, count, error_codes, insert_subject, officer
+
+WUSHAN = "500237"
+
+EVALUATE = """mutation($id: ID!) { evaluateSubject(subjectId: $id) {
+    id score grade base evaluatedAt cycleYear ruleSetCode
+    lines { lineNo itemCode clause recordIds points explanation }
+    measures { code grade appliesInYear params } } }"""
+AS_OF = """query($id: ID!, $at: DateTime) { creditResult(subjectId: $id, asOf: $at) { id grade score } }"""
+RUN = """mutation($region: ID!, $year: Int!) { runCycle(regionCode: $region, cycleYear: $year,
+    ruleSetCode: "cq-wushan-outpatient-pharmacy") { evaluated distribution { grade count } } }"""
+DRAFT = """mutation($rs: JSON!) { draftRuleSet(ruleSet: $rs) { code version status } }"""
+WHAT_IF = """query($region: ID!, $rs: JSON!, $year: Int) { whatIf(regionCode: $region, ruleSet: $rs, cycleYear: $year) {
+    cycleYear draft { grade count } current { grade count } } }"""
+PLAN = """mutation($input: DrawInspectionPlanInput!) { drawInspectionPlan(input: $input) {
+    id seed assignments { subjectId grade inspectors } } }"""
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient, settings: Settings) -> GraphQL:
+    return GraphQL(client, settings)
+
+
+def _draft() -> dict[str, object]:
+    body = copy.deepcopy(ruleset_to_dict(shipped_ruleset("cq-wushan-outpatient-pharmacy")))
+    body["version"] = 2
+    return body
+
+
+async def _clinic_with_fraud(conn, year: int):  # type: ignore[no-untyped-def]
+    sid = await insert_subject(conn, region=WUSHAN, subject_class=SubjectClass.MEDICAL_INSTITUTION)
+    fraud = await add_record(conn, sid, RecordKind.FRAUD, on=date(year, 6, 1))
+    return sid, fraud
+
+
+async def test_an_officer_evaluates_a_clinic_and_its_report_adds_up_to_its_score(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    year = date.today().year - 1
+    sid, fraud = await _clinic_with_fraud(conn, year)
+    body = await gql(EVALUATE, {"id": str(sid)}, as_=officer(WUSHAN))
+    r = body["data"]["evaluateSubject"]
+    assert (Decimal(str(r["score"])), r["grade"], r["cycleYear"]) == (Decimal(80), "B", year)
+    assert Decimal(str(r["base"])) + sum(Decimal(str(ln["points"])) for ln in r["lines"]) == Decimal(str(r["score"]))
+    assert r["lines"][0]["recordIds"] == [str(fraud)] and "一(五)" in r["lines"][0]["clause"]
+    assert r["measures"] and {m["appliesInYear"] for m in r["measures"]} == {year + 1}
+
+
+async def test_as_of_an_earlier_instant_returns_the_grade_before_a_re_evaluation(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    year = date.today().year - 1
+    sid = await insert_subject(conn, region=WUSHAN, subject_class=SubjectClass.MEDICAL_INSTITUTION)
+    first = (await gql(EVALUATE, {"id": str(sid)}, as_=officer(WUSHAN)))["data"]["evaluateSubject"]
+    for _ in range(2):
+        await add_record(conn, sid, RecordKind.FRAUD, on=date(year, 6, 1))
+    second = (await gql(EVALUATE, {"id": str(sid)}, as_=officer(WUSHAN)))["data"]["evaluateSubject"]
+    then = (await gql(AS_OF, {"id": str(sid), "at": first["evaluatedAt"]}, as_=officer(WUSHAN)))["data"]
+    now = (await gql(AS_OF, {"id": str(sid)}, as_=officer(WUSHAN)))["data"]
+    assert (first["grade"], second["grade"]) == ("A", "C")
+    assert then["creditResult"]["id"] == first["id"] and then["creditResult"]["grade"] == "A"
+    assert now["creditResult"]["id"] == second["id"]
+
+
+async def test_evaluation_by_a_reviewer_or_a_neighbouring_county_is_forbidden_and_nothing_stored(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    sid, _ = await _clinic_with_fraud(conn, date.today().year - 1)
+    reviewer = await gql(EVALUATE, {"id": str(sid)}, as_=officer(WUSHAN, OfficerRole.REVIEWER))
+    neighbour = await gql(RUN, {"region": WUSHAN, "year": date.today().year - 1}, as_=officer("500236"))
+    assert error_codes(reviewer) == ["FORBIDDEN"] and error_codes(neighbour) == ["FORBIDDEN"]
+    assert await count(conn, "evaluation_result") == 0
+
+
+async def test_a_rule_set_whose_bands_leave_a_gap_is_refused_and_nothing_stored(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    body = _draft()
+    body["bands"][1]["lower"] = "66"  # type: ignore[index]
+    before = await count(conn, "ruleset")
+    refused = await gql(DRAFT, {"rs": body}, as_=officer(WUSHAN))
+    assert error_codes(refused) == ["INVALID_INPUT"] and "gap" in refused["errors"][0]["message"]
+    assert await count(conn, "ruleset") == before
+    ok = await gql(DRAFT, {"rs": _draft()}, as_=officer(WUSHAN))
+    assert ok["data"]["draftRuleSet"] == {"code": "cq-wushan-outpatient-pharmacy", "version": 2, "status": "draft"}
+
+
+async def test_what_if_shows_a_draft_beside_the_current_grades_and_stores_nothing(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    year = date.today().year - 1
+    await _clinic_with_fraud(conn, year)
+    await insert_subject(conn, region=WUSHAN, subject_class=SubjectClass.MEDICAL_INSTITUTION)
+    ran = await gql(RUN, {"region": WUSHAN, "year": year}, as_=officer(WUSHAN))
+    assert ran["data"]["runCycle"]["distribution"] == [{"grade": "A", "count": 1}, {"grade": "B", "count": 1}]
+    results = await count(conn, "evaluation_result")
+    lenient = _draft()
+    lenient["deductions"][4]["points_each"] = "5"  # type: ignore[index]
+    body = await gql(WHAT_IF, {"region": WUSHAN, "rs": lenient, "year": year}, as_=officer(WUSHAN))
+    w = body["data"]["whatIf"]
+    assert w["draft"] == [{"grade": "A", "count": 2}]
+    assert w["current"] == [{"grade": "A", "count": 1}, {"grade": "B", "count": 1}]
+    assert await count(conn, "evaluation_result") == results
+
+
+async def test_the_same_seed_draws_the_same_inspection_plan_through_the_api(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(8):
+        await insert_subject(conn, region=WUSHAN)
+    plan = {"regionCode": WUSHAN, "year": date.today().year, "inspectors": ["a", "b", "c"], "teamSize": 2,
+            "seed": "20240301"}
+    one = (await gql(PLAN, {"input": plan}, as_=officer(WUSHAN)))["data"]["drawInspectionPlan"]
+    two = (await gql(PLAN, {"input": plan}, as_=officer(WUSHAN)))["data"]["drawInspectionPlan"]
+    assert one["id"] != two["id"] and one["seed"] == two["seed"] == "20240301"
+    assert one["assignments"] == two["assignments"] and len(one["assignments"]) == 1  # ceil(10 % of 8 ungraded)
