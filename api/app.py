@@ -17,12 +17,14 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from api import errors
 from api.identity import principal_from_headers
+from api.protection import Protection, ProtectionSettings
 from api.settings import Settings, load_settings
 from api.tracing import configure_tracing, tracer
 from authz import Authorizer, default_authorizer
-from domain.access import Access
+from domain.access import Access, PrincipalKind
 from domain.db import PUBLIC_ROLE, Database, DbScope
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimited
+from domain.publication import publication_generation
 from schema.context import Context
 from schema.root import build_schema
 
@@ -39,6 +41,7 @@ def create_app(
     database: Database | None = None,
     database_factory: Callable[[], Any] | None = None,
     authorizer: Authorizer | None = None,
+    protection: ProtectionSettings | None = None,
 ) -> Starlette:
     """The application. Tests pass their own ``database``; ``serve`` passes a factory run at start-up."""
     settings = settings or load_settings()
@@ -47,6 +50,7 @@ def create_app(
         max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens
     )
     ide_html = get_graphql_ide_html()
+    guard = Protection.create(schema._schema, protection)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -89,12 +93,35 @@ def create_app(
         except DomainError as exc:
             return _json(401, {"errors": [errors.error_body(exc.code, exc.message)]})
 
+        operation_name = payload.get("operationName")
+        # Protection (api/protection.py): rate limit, then the anonymous cache, then the introspection policy.
+        anonymous = principal.kind is PrincipalKind.PUBLIC
+        client = (request.client.host if request.client else "unknown") if anonymous else principal.actor
+        refusal = guard.limits.check(client=client, anonymous=anonymous, query=payload["query"])
+        if refusal is not None:
+            message = f"Too many requests ({refusal.limit}); try again in {refusal.retry_after} s."
+            return JSONResponse(
+                {"errors": [errors.error_body(RateLimited.code, message, retryAfter=refusal.retry_after)]},
+                status_code=429,
+                headers={"Retry-After": str(refusal.retry_after)},
+            )
+        cache_key = guard.cache.key(payload["query"], variables, operation_name) if anonymous else None
+        if cache_key is not None:
+            cached = guard.cache.get(cache_key)
+            if cached is not None:
+                return Response(cached, media_type="application/json", headers={"X-Cache": "hit"})
+        if anonymous:
+            refused = guard.introspection.anonymous_error(payload["query"])
+            if refused is not None:
+                return _json(400, {"errors": [errors.error_body(errors.VALIDATION_FAILED, refused)]})
+        epoch = guard.cache.epoch
+        generation = publication_generation()
+
         context = Context(
             db=request.app.state.db,
             access=Access(principal=principal, authorizer=authz),
             max_page_size=settings.max_page_size,
         )
-        operation_name = payload.get("operationName")
         with tracer.start_as_current_span(
             "graphql.operation",
             attributes={"graphql.operation.name": operation_name or "", "enduser.kind": str(principal.kind)},
@@ -109,10 +136,16 @@ def create_app(
             except BaseException:
                 await context.finish(commit=False)
                 raise
+        if publication_generation() != generation:
+            # Something was published or withdrawn and is now committed (or rolled back): drop cached answers.
+            guard.cache.invalidate()
         response: dict[str, Any] = {"data": result.data}
         if gql_errors:
             response["errors"] = [errors.format_error(e) for e in gql_errors]
-        return JSONResponse(response)
+        answer = JSONResponse(response)
+        if cache_key is not None and not gql_errors:
+            guard.cache.put(cache_key, bytes(answer.body), epoch=epoch)
+        return answer
 
     async def health(request: Request) -> Response:
         db: Database = request.app.state.db
@@ -129,6 +162,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.schema = schema
+    app.state.protection = guard
     app.state.settings = settings
     if database is not None:
         app.state.db = database

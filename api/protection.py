@@ -1,0 +1,168 @@
+"""Protection of the public endpoint: per-client rate limits, an anonymous response cache, introspection policy.
+
+- Rate limits (the ``limits`` library, moving window, in-memory storage, so per process): a client is its
+  token's principal (``officer:<id>``, ``subject:<id>`` ...) or, when anonymous, the connecting IP address
+  (``request.client.host``; put the proxy's address handling in front of the app, we do not trust
+  ``X-Forwarded-For``). Any request naming ``verifyIndividual`` also counts against a much stricter limit,
+  so the yes/no check cannot be used to sweep through people. Over the limit → HTTP 429, GraphQL error code
+  ``RATE_LIMITED``, ``Retry-After``.
+- Response cache for anonymous queries, keyed by (query, variables, operation name), with a TTL and a bounded
+  size. Publishing or withdrawing invalidates it: ``api.app`` compares ``domain.publication``'s
+  ``publication_generation()`` before and after a request and, after that request commits, calls
+  ``invalidate``. Entries carry the cache epoch read when their request *started*, so an answer computed
+  while a publication was committing is never served. Items whose window ends leave cached answers within
+  the TTL (default 30 s); the database view itself drops them at the instant. Verification answers are never
+  cached (they would keep IDs and names in memory). The cache is per process: other processes see a
+  publication within the TTL.
+- Introspection: allowed for authenticated principals (officers, subjects, federation clients, who build
+  against the schema), refused for anonymous requests (``GRAPHQL_VALIDATION_FAILED``); ``__typename`` stays
+  allowed. The published SDL (schema/schema.graphql) documents the public API instead.
+- Query cost: the schema's depth, alias and token limits (schema/root.py) and the page-size cap apply to
+  everyone.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLSchema, parse, validate
+from graphql.error import GraphQLSyntaxError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from limits import RateLimitItem
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+VERIFY_FIELD = "verifyIndividual"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@dataclass(frozen=True)
+class ProtectionSettings:
+    """Limits in the ``limits`` notation ('120/minute'); cache TTL in seconds (0 turns the cache off)."""
+
+    anonymous_limit: str = field(default_factory=lambda: _env("YIBAO_RATE_LIMIT_ANONYMOUS", "120/minute"))
+    authenticated_limit: str = field(default_factory=lambda: _env("YIBAO_RATE_LIMIT_AUTHENTICATED", "600/minute"))
+    verify_limit: str = field(default_factory=lambda: _env("YIBAO_RATE_LIMIT_VERIFY", "10/minute"))
+    cache_ttl_seconds: float = field(default_factory=lambda: float(_env("YIBAO_PUBLIC_CACHE_TTL", "30")))
+    cache_max_entries: int = field(default_factory=lambda: int(_env("YIBAO_PUBLIC_CACHE_SIZE", "2048")))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request refused by a rate limit: which limit, and in how many seconds to try again."""
+
+    limit: str
+    retry_after: int
+
+
+class RateLimits:
+    """Moving-window limits per client, with a stricter one for individual verification."""
+
+    def __init__(self, settings: ProtectionSettings) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._anonymous: RateLimitItem = parse_limit(settings.anonymous_limit)
+        self._authenticated: RateLimitItem = parse_limit(settings.authenticated_limit)
+        self._verify: RateLimitItem = parse_limit(settings.verify_limit)
+
+    def check(self, *, client: str, anonymous: bool, query: str) -> Refusal | None:
+        """Count one request by ``client``; a ``Refusal`` when it is over a limit."""
+        limits = [(self._anonymous if anonymous else self._authenticated, "request")]
+        if VERIFY_FIELD in query:
+            # A substring test has no false negatives: aliases and fragments still spell the field's name.
+            limits.append((self._verify, "verify"))
+        for item, scope in limits:
+            if not self._limiter.hit(item, scope, client):
+                reset, _ = self._limiter.get_window_stats(item, scope, client)
+                return Refusal(limit=str(item), retry_after=max(1, math.ceil(reset - time.time())))
+        return None
+
+
+class ResponseCache:
+    """Answers to anonymous queries, by (query, variables, operation name), until the TTL or invalidation."""
+
+    def __init__(self, settings: ProtectionSettings) -> None:
+        self.ttl = settings.cache_ttl_seconds
+        self.max_entries = settings.cache_max_entries
+        self.epoch = 0
+        self._entries: OrderedDict[str, tuple[int, float, bytes]] = OrderedDict()
+
+    @staticmethod
+    def key(query: str, variables: dict[str, Any] | None, operation_name: Any) -> str | None:
+        """The cache key of a request, or None when it must not be cached."""
+        if VERIFY_FIELD in query:
+            return None
+        try:
+            return json.dumps([query, variables or {}, operation_name], sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return None
+
+    def get(self, key: str) -> bytes | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        epoch, expires, body = found
+        if epoch != self.epoch or expires <= time.monotonic():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return body
+
+    def put(self, key: str, body: bytes, *, epoch: int) -> None:
+        """Store ``body`` computed by a request that started at ``epoch`` (dropped if invalidated since)."""
+        if self.ttl <= 0 or epoch != self.epoch:
+            return
+        self._entries[key] = (epoch, time.monotonic() + self.ttl, body)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def invalidate(self) -> None:
+        """Forget every answer (something was published or withdrawn)."""
+        self.epoch += 1
+        self._entries.clear()
+
+
+class IntrospectionPolicy:
+    """Refuses ``__schema`` and ``__type`` to anonymous requests; the verdict per query text is cached."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self._schema = schema
+        self.anonymous_error = functools.lru_cache(maxsize=1024)(self._anonymous_error)
+
+    def _anonymous_error(self, query: str) -> str | None:
+        if "__schema" not in query and "__type" not in query:
+            return None
+        try:
+            document = parse(query)
+        except GraphQLSyntaxError:
+            return None  # the schema's own parse reports it
+        errors = validate(self._schema, document, [NoSchemaIntrospectionCustomRule])
+        if not errors:
+            return None
+        return "Introspection is only available to signed-in clients; the public schema is published as SDL."
+
+
+@dataclass
+class Protection:
+    """What the endpoint applies before and after executing a request."""
+
+    settings: ProtectionSettings
+    limits: RateLimits
+    cache: ResponseCache
+    introspection: IntrospectionPolicy
+
+    @classmethod
+    def create(cls, schema: GraphQLSchema, settings: ProtectionSettings | None = None) -> Protection:
+        s = settings or ProtectionSettings()
+        return cls(settings=s, limits=RateLimits(s), cache=ResponseCache(s), introspection=IntrospectionPolicy(schema))

@@ -1,0 +1,485 @@
+"""信息公开: preparing, previewing, publishing and withdrawing public items, and reading what is public.
+
+County and city bureaus prepare; only the city-level bureau (设区市) publishes (001 art.22). At publish time
+the item's public view is built once by ``domain.rules.redaction`` and stored with its disclosure window
+(001 art.23); the public reads only that stored view, through the ``public_item`` view, which drops every
+item outside its window. The subject is notified of each publication (002 art.23).
+
+Negative information past its window must not be used against the subject again (001 art.24): SQL callers
+(evaluation) use ``yibao_record_usable(record_id, at)``; ``USABLE_RECORD_PREDICATE`` is the same test as a
+clause over a ``credit_record`` alias ``r``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import asyncpg
+
+from domain.access import Access, PrincipalKind
+from domain.db import Session
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.paging import Page, decode_cursor, encode_cursor
+from domain.rules.catalog import RecordCategory, RecordKind, SubjectClass, SubjectKind
+from domain.rules.disclosure import window_for
+from domain.rules.lists import SERIOUS_DISHONESTY_KINDS
+from domain.rules.redaction import (
+    PublicIndividual,
+    PublicInstitution,
+    RedactionPolicy,
+    public_record_fields,
+    public_subject,
+)
+from domain.rules.verification import normalize_verification_request
+from tenants import region_tree
+
+# For SQL over credit_record r: whether r may still be used against its subject now (001 art.24).
+USABLE_RECORD_PREDICATE = "yibao_record_usable(r.id, now())"
+
+# Record fields a public item can ever carry; the redaction policy may hide more of them, never add.
+_PAYLOAD_RECORD_FIELDS = ("category", "kind", "department", "title", "occurred_on", "decided_on",
+                          "legal_basis", "penalty_until", "clauses")
+
+_generation = itertools.count(1)
+_current_generation = 0
+
+
+def publication_generation() -> int:
+    """A number that changes whenever something is published or withdrawn in this process (for caches)."""
+    return _current_generation
+
+
+def _bump_generation() -> None:
+    global _current_generation
+    _current_generation = next(_generation)
+
+
+class ItemType(StrEnum):
+    """What a publication makes public: a record now; evaluation results and list entries later."""
+
+    RECORD = "record"
+    RESULT = "result"
+    LIST_ENTRY = "list_entry"
+
+
+class PublicationStatus(StrEnum):
+    PREPARED = "prepared"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class PublicRecordView:
+    """A record as the public sees it: no amounts, facts, details or staff; title only if policy shows it."""
+
+    category: RecordCategory
+    kind: RecordKind
+    department: str | None
+    title: str | None
+    occurred_on: date | None
+    decided_on: date | None
+    legal_basis: str | None
+    penalty_until: date | None
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublicItem:
+    """One public item: the redacted subject and record, its region and its window."""
+
+    id: uuid.UUID
+    item_type: ItemType
+    region_code: str
+    publisher_region: str
+    published_at: datetime | None
+    public_until: datetime | None
+    subject: PublicInstitution | PublicIndividual
+    record: PublicRecordView
+
+    @classmethod
+    def from_payload(cls, *, id: uuid.UUID, item_type: str, region_code: str, publisher_region: str,
+                     published_at: datetime | None, public_until: datetime | None,
+                     payload: dict[str, Any]) -> PublicItem:
+        return cls(id=id, item_type=ItemType(item_type), region_code=region_code,
+                   publisher_region=publisher_region, published_at=published_at, public_until=public_until,
+                   subject=_subject_from_payload(payload["subject"]), record=_record_from_payload(payload["record"]))
+
+
+@dataclass(frozen=True)
+class PublicationView:
+    """A publication as the bureau sees it."""
+
+    id: uuid.UUID
+    item_type: ItemType
+    item_id: uuid.UUID
+    subject_id: uuid.UUID
+    region_code: str
+    publisher_region: str
+    category: RecordCategory
+    kind: str
+    status: PublicationStatus
+    window_months: int | None
+    prepared_by: str
+    prepared_at: datetime
+    published_by: str | None
+    published_at: datetime | None
+    public_until: datetime | None
+    withdrawn_by: str | None
+    withdrawn_at: datetime | None
+    withdraw_reason: str | None
+
+    @classmethod
+    def from_record(cls, r: asyncpg.Record) -> PublicationView:
+        return cls(id=r["id"], item_type=ItemType(r["item_type"]), item_id=r["item_id"], subject_id=r["subject_id"],
+                   region_code=r["region_code"], publisher_region=r["publisher_region"],
+                   category=RecordCategory(r["category"]), kind=r["kind"], status=PublicationStatus(r["status"]),
+                   window_months=r["window_months"], prepared_by=r["prepared_by"], prepared_at=r["prepared_at"],
+                   published_by=r["published_by"], published_at=r["published_at"], public_until=r["public_until"],
+                   withdrawn_by=r["withdrawn_by"], withdrawn_at=r["withdrawn_at"],
+                   withdraw_reason=r["withdraw_reason"])
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    message: str
+    publication_id: uuid.UUID | None
+    created_at: datetime
+
+
+_PUBLICATION_COLUMNS = """p.id, p.item_type, p.item_id, p.subject_id, p.region_code, p.publisher_region, p.category,
+    p.kind, p.status, p.window_months, p.prepared_by, p.prepared_at, p.published_by, p.published_at,
+    p.public_until, p.withdrawn_by, p.withdrawn_at, p.withdraw_reason"""
+
+# The confirmed content of a record (the version in force) with its subject.
+_RECORD_FOR_PUBLICATION = """
+SELECT r.id, r.subject_id, r.region_code, r.category, r.kind, r.status, r.department, r.effective_version,
+       v.title, v.occurred_on, v.decided_on, v.legal_basis, v.penalty_until, v.clauses,
+       s.kind AS subject_kind, s.subject_class, s.code, s.name, s.region_code AS subject_region
+FROM credit_record r
+JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
+JOIN subject s ON s.id = r.subject_id
+WHERE r.id = $1"""
+
+
+def _subject_payload(subject: PublicInstitution | PublicIndividual) -> dict[str, Any]:
+    if isinstance(subject, PublicInstitution):
+        return {"kind": "institution", "name": subject.name,
+                "unifiedSocialCreditCode": subject.unified_social_credit_code,
+                "subjectClass": str(subject.subject_class), "regionCode": subject.region_code}
+    return {"kind": "individual", "maskedName": subject.masked_name, "maskedResidentId": subject.masked_resident_id,
+            "subjectClass": str(subject.subject_class), "regionCode": subject.region_code}
+
+
+def _subject_from_payload(data: dict[str, Any]) -> PublicInstitution | PublicIndividual:
+    if data["kind"] == "institution":
+        return PublicInstitution(name=data["name"], unified_social_credit_code=data["unifiedSocialCreditCode"],
+                                 subject_class=SubjectClass(data["subjectClass"]), region_code=data["regionCode"])
+    return PublicIndividual(masked_name=data["maskedName"], masked_resident_id=data["maskedResidentId"],
+                            subject_class=SubjectClass(data["subjectClass"]), region_code=data["regionCode"])
+
+
+def _record_from_payload(data: dict[str, Any]) -> PublicRecordView:
+    def day(key: str) -> date | None:
+        value = data.get(key)
+        return date.fromisoformat(value) if value else None
+
+    return PublicRecordView(category=RecordCategory(data["category"]), kind=RecordKind(data["kind"]),
+                            department=data.get("department"), title=data.get("title"),
+                            occurred_on=day("occurred_on"), decided_on=day("decided_on"),
+                            legal_basis=data.get("legal_basis"), penalty_until=day("penalty_until"),
+                            clauses=tuple(data.get("clauses") or ()))
+
+
+def build_public_payload(row: asyncpg.Record | dict[str, Any], *, policy: RedactionPolicy) -> dict[str, Any]:
+    """The redacted public view of a record and its subject (the stored ``public_payload``)."""
+    subject = public_subject(subject_class=SubjectClass(row["subject_class"]), name=row["name"],
+                             identifier=row["code"], region_code=row["subject_region"])
+    shown = set(public_record_fields(policy))
+    record: dict[str, Any] = {}
+    for name in _PAYLOAD_RECORD_FIELDS:
+        if name not in shown and name not in ("category", "kind"):
+            continue
+        if name == "clauses" and row["category"] != RecordCategory.COMMITMENT:
+            continue  # commitment clauses are public (001 art.10); other records carry none
+        value = row[name]
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif name == "clauses":
+            value = list(value or ())
+        record[name] = value
+    return {"subject": _subject_payload(subject), "record": record}
+
+
+async def _record_row(session: Session, record_id: uuid.UUID) -> asyncpg.Record:
+    row = await session.fetchrow(_RECORD_FOR_PUBLICATION, record_id)
+    if row is None:
+        raise NotFound("No such confirmed record in your region.", field="recordId")
+    return row
+
+
+async def _publication_row(session: Session, id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record:
+    row = await session.fetchrow(
+        f"SELECT {_PUBLICATION_COLUMNS} FROM publication p WHERE p.id = $1{' FOR UPDATE' if lock else ''}", id)
+    if row is None:
+        raise NotFound("No such publication in your region.", field="id")
+    return row
+
+
+async def prepare_publication(*, session: Session, access: Access, record_id: uuid.UUID,
+                              window_months: int | None = None, now: datetime) -> PublicationView:
+    """Prepare a confirmed record for publication, with the disclosure period its department chose."""
+    row = await _record_row(session, record_id)
+    access.require("publication", "prepare", region_code=row["region_code"])
+    if row["status"] != "confirmed" or row["effective_version"] is None:
+        raise Conflict("Only a confirmed record can be published; this one is "
+                       f"{row['status']}.", field="recordId", status=row["status"])
+    category = RecordCategory(row["category"])
+    # Checked now so the preparer learns at once; applied again from the publishing instant.
+    window_for(category=category, published_at=now, months=window_months,
+               penalty_until=row["penalty_until"] if category is RecordCategory.DISHONESTY else None)
+    publisher = region_tree().publishing_node(row["region_code"]).code
+    try:
+        created = await session.fetchrow(
+            f"""INSERT INTO publication AS p (item_type, item_id, subject_id, region_code, publisher_region,
+                    category, kind, status, window_months, prepared_by)
+                VALUES ('record', $1, $2, $3, $4, $5, $6, 'prepared', $7, $8) RETURNING {_PUBLICATION_COLUMNS}""",
+            record_id, row["subject_id"], row["region_code"], publisher, row["category"], row["kind"],
+            window_months, access.principal.actor)
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict("This record is already prepared or published; withdraw that first.",
+                       field="recordId") from exc
+    assert created is not None
+    return PublicationView.from_record(created)
+
+
+async def preview_publication(*, session: Session, access: Access, id: uuid.UUID, now: datetime,
+                              policy: RedactionPolicy | None = None) -> PublicItem:
+    """What the public would see if this publication were published now, without publishing it."""
+    pub = await _publication_row(session, id)
+    if not access.allows("publication", "publish", region_code=pub["region_code"]):
+        access.require("publication", "prepare", region_code=pub["region_code"])
+    record = await _record_row(session, pub["item_id"])
+    window = _window(pub, record, now)
+    return PublicItem.from_payload(id=pub["id"], item_type=pub["item_type"], region_code=pub["region_code"],
+                                   publisher_region=pub["publisher_region"], published_at=window[0],
+                                   public_until=window[1],
+                                   payload=build_public_payload(record, policy=policy or RedactionPolicy()))
+
+
+def _window(pub: asyncpg.Record, record: asyncpg.Record, now: datetime) -> tuple[datetime, datetime | None]:
+    category = RecordCategory(record["category"])
+    w = window_for(category=category, published_at=now, months=pub["window_months"],
+                   penalty_until=record["penalty_until"] if category is RecordCategory.DISHONESTY else None)
+    return w.published_at, w.public_until
+
+
+async def publish(*, session: Session, access: Access, id: uuid.UUID,
+                  policy: RedactionPolicy | None = None) -> PublicationView:
+    """Publish a prepared item: only the city-level bureau over the item's region (001 art.22)."""
+    pub = await _publication_row(session, id)
+    access.require("publication", "publish", region_code=pub["region_code"])
+    pub = await _publication_row(session, id, lock=True)
+    p = access.principal
+    tree = region_tree()
+    publisher = tree.publishing_node(pub["region_code"]).code
+    if p.kind is not PrincipalKind.OFFICER or not tree.is_within(publisher, p.region_code):
+        raise Forbidden(f"Items of region {pub['region_code']} are published by the bureau of {publisher}.",
+                        resource="publication", action="publish", region=pub["region_code"])
+    if pub["status"] != PublicationStatus.PREPARED:
+        raise Conflict(f"Only a prepared item can be published; this one is {pub['status']}.",
+                       field="id", status=pub["status"])
+    record = await _record_row(session, pub["item_id"])
+    if record["status"] != "confirmed":
+        raise Conflict("The record is no longer confirmed; it cannot be published.", field="id",
+                       status=record["status"])
+    payload = build_public_payload(record, policy=policy or RedactionPolicy())
+    # The database's clock decides the instant, the one the public_item view compares windows with.
+    published_at, public_until = _window(pub, record, await session.fetchval("SELECT now()"))
+    institution = record["subject_kind"] == SubjectKind.INSTITUTION
+    updated = await session.fetchrow(
+        f"""UPDATE publication AS p SET status = 'published', published_by = $2, published_at = $3,
+                public_until = $4, publisher_region = $5, public_payload = $6, public_key = $7, public_name = $8
+            WHERE p.id = $1 RETURNING {_PUBLICATION_COLUMNS}""",
+        id, p.actor, published_at, public_until, publisher, payload,
+        record["code"] if institution else None, record["name"] if institution else None)
+    assert updated is not None
+    until = public_until.date().isoformat() if public_until else "长期"
+    await session.execute(
+        """INSERT INTO notification (subject_id, region_code, kind, message, publication_id)
+           VALUES ($1, $2, 'published', $3, $4)""",
+        pub["subject_id"], pub["region_code"],
+        f"您的{_CATEGORY_NAMES[RecordCategory(pub['category'])]}已由{tree.get(publisher).name}医疗保障局公开，"
+        f"公开期限至{until}。如有异议，可向作出认定的部门提出。", id)
+    _bump_generation()
+    return PublicationView.from_record(updated)
+
+
+_CATEGORY_NAMES = {
+    RecordCategory.BASIC: "基本信息",
+    RecordCategory.TRUST: "守信信息",
+    RecordCategory.DISHONESTY: "失信信息",
+    RecordCategory.COMMITMENT: "信用承诺",
+}
+
+
+async def withdraw(*, session: Session, access: Access, id: uuid.UUID, reason: str) -> PublicationView:
+    """Withdraw a prepared or published item, with a reason; it leaves the public at once."""
+    if not reason.strip():
+        raise InvalidInput("Say why the item is withdrawn.", field="reason")
+    pub = await _publication_row(session, id)
+    access.require("publication", "withdraw", region_code=pub["region_code"])
+    pub = await _publication_row(session, id, lock=True)
+    if pub["status"] == PublicationStatus.WITHDRAWN:
+        raise Conflict("This item is already withdrawn.", field="id")
+    updated = await session.fetchrow(
+        f"""UPDATE publication AS p SET status = 'withdrawn', withdrawn_by = $2, withdrawn_at = now(),
+                withdraw_reason = $3 WHERE p.id = $1 RETURNING {_PUBLICATION_COLUMNS}""",
+        id, access.principal.actor, reason.strip())
+    assert updated is not None
+    _bump_generation()
+    return PublicationView.from_record(updated)
+
+
+async def list_publications(*, session: Session, access: Access, status: PublicationStatus | None, first: int,
+                            after: str | None) -> Page[PublicationView]:
+    """Publications in the principal's subtree, newest prepared first."""
+    prefix = access.read_prefix("publication")
+    args: list[Any] = [prefix + "%", str(status) if status else None]
+    keyset = ""
+    key = decode_cursor(after)
+    if key is not None:
+        at, _, pid = key.partition("|")
+        try:
+            args += [datetime.fromisoformat(at), uuid.UUID(pid)]
+        except ValueError as exc:
+            raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+        keyset = "AND (p.prepared_at, p.id) < ($3, $4)"
+    args.append(first + 1)
+    rows = await session.fetch(
+        f"""SELECT {_PUBLICATION_COLUMNS} FROM publication p WHERE p.region_code LIKE $1
+            AND ($2::text IS NULL OR p.status = $2) {keyset}
+            ORDER BY p.prepared_at DESC, p.id DESC LIMIT ${len(args)}""", *args)
+    items = [PublicationView.from_record(r) for r in rows]
+    return Page.from_rows(items, [encode_cursor(f"{v.prepared_at.isoformat()}|{v.id}") for v in items], first)
+
+
+async def my_notifications(*, session: Session, access: Access, first: int) -> list[NotificationView]:
+    """A subject's own notifications, newest first."""
+    p = access.principal
+    if p.kind is not PrincipalKind.SUBJECT:
+        raise Forbidden("Notifications are read by the subject they are addressed to.", resource="notification")
+    access.require("notification", "read", subject_id=p.id)
+    rows = await session.fetch(
+        """SELECT id, kind, message, publication_id, created_at FROM notification
+           WHERE subject_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2""", uuid.UUID(p.id), first)
+    return [NotificationView(**dict(r)) for r in rows]
+
+
+# ---- The public side: everything below reads only the public_item view.
+
+_PUBLIC_COLUMNS = """i.id, i.item_type, i.region_code, i.publisher_region, i.published_at, i.public_until,
+    i.public_payload"""
+
+
+def _public_item(r: asyncpg.Record) -> PublicItem:
+    return PublicItem.from_payload(id=r["id"], item_type=r["item_type"], region_code=r["region_code"],
+                                   publisher_region=r["publisher_region"], published_at=r["published_at"],
+                                   public_until=r["public_until"], payload=r["public_payload"])
+
+
+@dataclass(frozen=True)
+class PublicFilter:
+    region_code: str | None = None
+    category: RecordCategory | None = None
+    kinds: frozenset[RecordKind] | None = None
+    institution_code: str | None = None
+
+
+def _public_where(flt: PublicFilter) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if flt.region_code:
+        if region_tree().find(flt.region_code) is None:
+            raise InvalidInput(f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
+                               field="regionCode")
+        args.append(region_tree().subtree_prefix(flt.region_code) + "%")
+        clauses.append(f"i.region_code LIKE ${len(args)}")
+    if flt.category:
+        args.append(str(flt.category))
+        clauses.append(f"i.category = ${len(args)}")
+    if flt.kinds is not None:
+        args.append(sorted(str(k) for k in flt.kinds))
+        clauses.append(f"i.kind = ANY(${len(args)}::text[])")
+    if flt.institution_code:
+        args.append(flt.institution_code.strip().upper())
+        clauses.append(f"i.public_key = ${len(args)}")
+    return clauses or ["true"], args
+
+
+async def public_items(*, session: Session, access: Access, flt: PublicFilter, first: int,
+                       after: str | None) -> Page[PublicItem]:
+    """A page of public items, newest published first."""
+    access.require("published", "read")
+    clauses, args = _public_where(flt)
+    key = decode_cursor(after)
+    if key is not None:
+        at, _, pid = key.partition("|")
+        try:
+            args += [datetime.fromisoformat(at), uuid.UUID(pid)]
+        except ValueError as exc:
+            raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+        clauses.append(f"(i.published_at, i.id) < (${len(args) - 1}, ${len(args)})")
+    args.append(first + 1)
+    rows = await session.fetch(
+        f"""SELECT {_PUBLIC_COLUMNS} FROM public_item i WHERE {' AND '.join(clauses)}
+            ORDER BY i.published_at DESC, i.id DESC LIMIT ${len(args)}""", *args)
+    items = [_public_item(r) for r in rows]
+    keys = [encode_cursor(f"{i.published_at.isoformat() if i.published_at else ''}|{i.id}") for i in items]
+    return Page.from_rows(items, keys, first)
+
+
+async def count_public_items(*, session: Session, access: Access, flt: PublicFilter) -> int:
+    """How many public items match ``flt``."""
+    access.require("published", "read")
+    clauses, args = _public_where(flt)
+    return int(await session.fetchval(f"SELECT count(*) FROM public_item i WHERE {' AND '.join(clauses)}", *args))
+
+
+def serious_dishonesty_filter(region_code: str | None) -> PublicFilter:
+    """The serious-dishonesty list (严重失信名单, 001 art.22): published serious dishonesty records."""
+    return PublicFilter(region_code=region_code, category=RecordCategory.DISHONESTY,
+                        kinds=frozenset(SERIOUS_DISHONESTY_KINDS))
+
+
+async def public_institution(*, session: Session, access: Access, code: str | None = None,
+                             name: str | None = None) -> PublicInstitution | None:
+    """An institution with at least one public item, by its unified social credit code or exact name."""
+    access.require("published", "read")
+    if code:
+        row = await session.fetchrow(
+            "SELECT i.public_payload FROM public_item i WHERE i.public_key = $1 ORDER BY i.published_at DESC LIMIT 1",
+            code.strip().upper())
+    elif name and name.strip():
+        row = await session.fetchrow(
+            "SELECT i.public_payload FROM public_item i WHERE i.public_name = $1 ORDER BY i.published_at DESC LIMIT 1",
+            name.strip())
+    else:
+        raise InvalidInput("Give an institution's unified social credit code or its full name.", field="code")
+    if row is None:
+        return None
+    found = _subject_from_payload(row["public_payload"]["subject"])
+    return found if isinstance(found, PublicInstitution) else None
+
+
+async def verify_individual(*, session: Session, access: Access, resident_id: str, name: str) -> bool:
+    """Whether the person with exactly this resident ID and name has a current publishable sanction."""
+    access.require("published", "read")
+    request = normalize_verification_request(resident_id=resident_id, name=name)
+    return bool(await session.fetchval("SELECT yibao_verify_individual($1, $2)", request.resident_id, request.name))

@@ -1,0 +1,330 @@
+"""The public audience (信息公开) and the bureau's publication workflow.
+
+The public types below are their own classes, built only from ``domain.publication.PublicItem`` (the stored,
+already redacted view): none of them has a field that could hold a resident ID, an unmasked individual's
+name, a phone number, an address, an amount, facts or details. Public queries read through the
+``public_item`` view only; bureau fields stay behind ``Access.require`` (the public gets FORBIDDEN).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from domain import publication
+from domain.paging import page_size
+from domain.publication import PublicationView, PublicFilter, PublicItem
+from domain.rules.catalog import RecordCategory as _RecordCategory
+from domain.rules.redaction import PublicIndividual as _PublicIndividual
+from domain.rules.redaction import PublicInstitution as _PublicInstitution
+from schema.context import Context, parse_uuid
+from schema.enums import RecordCategory, RecordKind, SubjectClass
+from schema.types import PageInfo, Region, region_of
+
+Info = strawberry.Info[Context, None]
+
+PublicationStatus = strawberry.enum(publication.PublicationStatus, description="Where a publication stands.")
+PublicationItemType = strawberry.enum(publication.ItemType, name="PublicationItemType",
+                                      description="What a publication makes public.")
+
+
+@strawberry.enum(description="The lists the city bureau publishes (001 art.22).")
+class PublicListKind(Enum):
+    SERIOUS_DISHONESTY = "serious_dishonesty"  # 严重失信名单
+
+
+@strawberry.type(description="What the public sees of an institution: its name, code, class and region.")
+class PublicInstitution:
+    name: str
+    unified_social_credit_code: str
+    subject_class: SubjectClass
+    region: Region
+
+    @classmethod
+    def of(cls, s: _PublicInstitution) -> PublicInstitution:
+        return cls(name=s.name, unified_social_credit_code=s.unified_social_credit_code,
+                   subject_class=s.subject_class, region=region_of(s.region_code))
+
+
+@strawberry.type(description="What the public sees of an individual: a masked name and ID, class and region.")
+class PublicIndividual:
+    masked_name: str = strawberry.field(description="First character kept, e.g. 张*.")
+    masked_id: str = strawberry.field(description="First 6 and last 4 characters of the resident ID shown.")
+    subject_class: SubjectClass
+    region: Region
+
+    @classmethod
+    def of(cls, s: _PublicIndividual) -> PublicIndividual:
+        return cls(masked_name=s.masked_name, masked_id=s.masked_resident_id, subject_class=s.subject_class,
+                   region=region_of(s.region_code))
+
+
+PublicSubject = Annotated[PublicInstitution | PublicIndividual, strawberry.union(
+    "PublicSubject", description="A subject as the public sees it.")]
+
+
+def public_subject_of(s: _PublicInstitution | _PublicIndividual) -> PublicInstitution | PublicIndividual:
+    return PublicInstitution.of(s) if isinstance(s, _PublicInstitution) else PublicIndividual.of(s)
+
+
+@strawberry.type(description="A published record: that it exists, its kind, dates and window; no amounts, "
+                             "facts or details (001 art.21).")
+class PublicRecord:
+    category: RecordCategory
+    kind: RecordKind
+    title: str | None = strawberry.field(description="Only where the jurisdiction's redaction policy shows it.")
+    department: str | None = strawberry.field(description="The department that produced the record.")
+    occurred_on: date | None
+    decided_on: date | None
+    legal_basis: str | None
+    penalty_until: date | None
+    clauses: list[str] = strawberry.field(description="A commitment's clauses (001 art.10); empty otherwise.")
+    published_at: datetime | None
+    public_until: datetime | None = strawberry.field(description="When it stops being public; null = long term.")
+    region: Region
+    publisher_region: Region
+    subject: PublicSubject
+
+    @classmethod
+    def of(cls, item: PublicItem) -> PublicRecord:
+        r = item.record
+        return cls(category=r.category, kind=r.kind, title=r.title, department=r.department,
+                   occurred_on=r.occurred_on, decided_on=r.decided_on, legal_basis=r.legal_basis,
+                   penalty_until=r.penalty_until, clauses=list(r.clauses), published_at=item.published_at,
+                   public_until=item.public_until, region=region_of(item.region_code),
+                   publisher_region=region_of(item.publisher_region), subject=public_subject_of(item.subject))
+
+
+@strawberry.type
+class PublicRecordEdge:
+    cursor: str
+    node: PublicRecord
+
+
+@strawberry.type(description="A page of public records; totalCount counts every match.")
+class PublicRecordConnection:
+    edges: list[PublicRecordEdge]
+    page_info: PageInfo
+    count: strawberry.Private[object]
+
+    @strawberry.field(description="How many public records match (costs one count statement).")
+    async def total_count(self) -> int:
+        return await self.count()  # type: ignore[operator]
+
+
+@strawberry.type(description="The whole answer to a verification: nothing about the person beyond this.")
+class VerificationResult:
+    has_current_sanction: bool
+
+
+@strawberry.type(name="Publication", description="An item prepared or published by a bureau, with its window.")
+class PublicationType:
+    view: strawberry.Private[PublicationView]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.view.id))
+
+    @strawberry.field
+    def item_type(self) -> PublicationItemType:  # type: ignore[valid-type]
+        return self.view.item_type
+
+    @strawberry.field(description="The published record (or, later, result or list entry).")
+    def item_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.view.item_id))
+
+    @strawberry.field
+    def subject_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.view.subject_id))
+
+    @strawberry.field
+    def region(self) -> Region:
+        return region_of(self.view.region_code)
+
+    @strawberry.field(description="The city-level bureau that publishes it (设区市).")
+    def publisher_region(self) -> Region:
+        return region_of(self.view.publisher_region)
+
+    @strawberry.field
+    def category(self) -> RecordCategory:
+        return self.view.category
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.view.kind
+
+    @strawberry.field
+    def status(self) -> PublicationStatus:  # type: ignore[valid-type]
+        return self.view.status
+
+    @strawberry.field(description="The disclosure period the collecting department chose; null = the default.")
+    def window_months(self) -> int | None:
+        return self.view.window_months
+
+    @strawberry.field
+    def prepared_by(self) -> str:
+        return self.view.prepared_by
+
+    @strawberry.field
+    def prepared_at(self) -> datetime:
+        return self.view.prepared_at
+
+    @strawberry.field
+    def published_by(self) -> str | None:
+        return self.view.published_by
+
+    @strawberry.field
+    def published_at(self) -> datetime | None:
+        return self.view.published_at
+
+    @strawberry.field
+    def public_until(self) -> datetime | None:
+        return self.view.public_until
+
+    @strawberry.field
+    def withdrawn_by(self) -> str | None:
+        return self.view.withdrawn_by
+
+    @strawberry.field
+    def withdrawn_at(self) -> datetime | None:
+        return self.view.withdrawn_at
+
+    @strawberry.field
+    def withdraw_reason(self) -> str | None:
+        return self.view.withdraw_reason
+
+
+@strawberry.type
+class PublicationEdge:
+    cursor: str
+    node: PublicationType
+
+
+@strawberry.type
+class PublicationConnection:
+    edges: list[PublicationEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(name="SubjectNotification", description="A message to a credit subject about its archive.")
+class SubjectNotification:
+    id: strawberry.ID
+    kind: str
+    message: str
+    publication_id: strawberry.ID | None
+    created_at: datetime
+
+
+async def _public_page(info: Info, flt: PublicFilter, first: int, after: str | None) -> PublicRecordConnection:
+    ctx = info.context
+    size = page_size(first, maximum=ctx.max_page_size)
+    session = await ctx.session()
+    page = await publication.public_items(session=session, access=ctx.access, flt=flt, first=size, after=after)
+
+    async def count() -> int:
+        return await publication.count_public_items(session=session, access=ctx.access, flt=flt)
+
+    edges = [PublicRecordEdge(cursor=k, node=PublicRecord.of(i)) for i, k in zip(page.items, page.keys, strict=True)]
+    return PublicRecordConnection(edges=edges, count=count, page_info=PageInfo(
+        has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None))
+
+
+@strawberry.type
+class PublicQuery:
+    @strawberry.field(description="An institution with published information, by unified social credit code "
+                                  "or full name.")
+    async def public_institution(self, info: Info, code: str | None = None,
+                                 name: str | None = None) -> PublicInstitution | None:
+        ctx = info.context
+        found = await publication.public_institution(session=await ctx.session(), access=ctx.access, code=code,
+                                                     name=name)
+        return PublicInstitution.of(found) if found else None
+
+    @strawberry.field(description="Published records, newest first, by region subtree and category.")
+    async def public_records(self, info: Info, region_code: strawberry.ID | None = None,
+                             category: RecordCategory | None = None, first: int = 20,
+                             after: str | None = None) -> PublicRecordConnection:
+        flt = PublicFilter(region_code=str(region_code) if region_code else None,
+                           category=_RecordCategory(category) if category else None)
+        return await _public_page(info, flt, first, after)
+
+    @strawberry.field(description="A published list: the serious-dishonesty list (严重失信名单) for now.")
+    async def public_lists(self, info: Info, kind: PublicListKind = PublicListKind.SERIOUS_DISHONESTY,
+                           region_code: strawberry.ID | None = None, first: int = 20,
+                           after: str | None = None) -> PublicRecordConnection:
+        flt = publication.serious_dishonesty_filter(str(region_code) if region_code else None)
+        return await _public_page(info, flt, first, after)
+
+    @strawberry.field(description="An institution's published credit commitments (信用承诺, 001 art.10).")
+    async def public_commitments(self, info: Info, code: str, first: int = 20,
+                                 after: str | None = None) -> PublicRecordConnection:
+        flt = PublicFilter(category=_RecordCategory.COMMITMENT, institution_code=code)
+        return await _public_page(info, flt, first, after)
+
+    @strawberry.field(description="Whether the person with exactly this resident ID and name has a current "
+                                  "publishable sanction; nothing more. Wildcards and partial IDs are refused; "
+                                  "rate limited.")
+    async def verify_individual(self, info: Info, resident_id: str, name: str) -> VerificationResult:
+        ctx = info.context
+        found = await publication.verify_individual(session=await ctx.session(), access=ctx.access,
+                                                    resident_id=resident_id, name=name)
+        return VerificationResult(has_current_sanction=found)
+
+    @strawberry.field(description="Publications in your region subtree, newest prepared first.")
+    async def publications(self, info: Info, status: PublicationStatus | None = None,  # type: ignore[valid-type]
+                           first: int = 20, after: str | None = None) -> PublicationConnection:
+        ctx = info.context
+        size = page_size(first, maximum=ctx.max_page_size)
+        page = await publication.list_publications(session=await ctx.session(), access=ctx.access,
+                                                   status=status, first=size, after=after)
+        edges = [PublicationEdge(cursor=k, node=PublicationType(view=v))
+                 for v, k in zip(page.items, page.keys, strict=True)]
+        return PublicationConnection(edges=edges, page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None))
+
+    @strawberry.field(description="What the public would see if this publication were published now.")
+    async def publication_preview(self, info: Info, id: strawberry.ID) -> PublicRecord:
+        ctx = info.context
+        item = await publication.preview_publication(session=await ctx.session(), access=ctx.access,
+                                                     id=parse_uuid(id, field="id"), now=ctx.now())
+        return PublicRecord.of(item)
+
+    @strawberry.field(description="Your own notifications (as a subject), newest first.")
+    async def my_notifications(self, info: Info, first: int = 20) -> list[SubjectNotification]:
+        ctx = info.context
+        size = page_size(first, maximum=ctx.max_page_size)
+        found = await publication.my_notifications(session=await ctx.session(), access=ctx.access, first=size)
+        return [SubjectNotification(id=strawberry.ID(str(n.id)), kind=n.kind, message=n.message,
+                                    publication_id=strawberry.ID(str(n.publication_id)) if n.publication_id else None,
+                                    created_at=n.created_at) for n in found]
+
+
+@strawberry.type
+class PublicationMutation:
+    @strawberry.mutation(description="Prepare a confirmed record for publication (county or city bureau), with "
+                                     "the disclosure period in months the collecting department chose.")
+    async def prepare_publication(self, info: Info, record_id: strawberry.ID,
+                                  window_months: int | None = None) -> PublicationType:
+        ctx = info.context
+        view = await publication.prepare_publication(session=await ctx.session(), access=ctx.access,
+                                                     record_id=parse_uuid(record_id, field="recordId"),
+                                                     window_months=window_months, now=ctx.now())
+        return PublicationType(view=view)
+
+    @strawberry.mutation(description="Publish a prepared item: the city-level bureau only (001 art.22). "
+                                     "The subject is notified.")
+    async def publish(self, info: Info, id: strawberry.ID) -> PublicationType:
+        ctx = info.context
+        view = await publication.publish(session=await ctx.session(), access=ctx.access,
+                                         id=parse_uuid(id, field="id"))
+        return PublicationType(view=view)
+
+    @strawberry.mutation(description="Withdraw a prepared or published item, with a reason.")
+    async def withdraw_publication(self, info: Info, id: strawberry.ID, reason: str) -> PublicationType:
+        ctx = info.context
+        view = await publication.withdraw(session=await ctx.session(), access=ctx.access,
+                                          id=parse_uuid(id, field="id"), reason=reason)
+        return PublicationType(view=view)
