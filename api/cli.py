@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="apply alembic migrations (the only way the schema changes)")
-    p.add_argument("revision", nargs="?", default="heads")
+    p.add_argument("revision", nargs="?", default="head")
     p.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead")
     p.set_defaults(func=cmd_migrate)
 
@@ -177,9 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
 
-    from api.commands import synth
+    from api.commands import evaluate, synth
 
     synth.register(sub)
+    evaluate.register(sub)
     return parser
 
 

@@ -54,7 +54,7 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-async def migrate(url: str, revision: str = "heads") -> None:
+async def migrate(url: str, revision: str = "head") -> None:
     """Upgrade the database at ``url`` to ``revision`` (alembic runs its own event loop in a thread)."""
     await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
 

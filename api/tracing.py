@@ -7,6 +7,7 @@ OTEL_TRACES_EXPORTER=otlp|console); otherwise the tracer is a no-op and costs no
 from __future__ import annotations
 
 import os
+
 from opentelemetry import trace
 
 tracer = trace.get_tracer("yibao-credit")

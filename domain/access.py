@@ -49,7 +49,12 @@ class Principal:
 
     @property
     def level(self) -> str:
-        return str(region_tree().get(self.region_code).level) if self.region_code else ""
+        """The bureau's level for authorization. A municipality (北京, 天津, 上海, 重庆) is its own city level:
+        it reads its whole territory like a province and publishes like a city bureau (001 art.22)."""
+        if not self.region_code:
+            return ""
+        region = region_tree().get(self.region_code)
+        return "city" if region.is_municipality else str(region.level)
 
     @property
     def casbin_subject(self) -> str:
@@ -64,6 +69,19 @@ class Principal:
 
 class Authorizer(Protocol):
     def allows(self, sub: str, obj: str, act: str, rel: str) -> bool: ...
+
+
+# Any of these lets an officer's transactions write rows in its subtree (row-level security's write scope).
+_WRITING_ACTIONS = (
+    ("record", "write"),
+    ("record", "review"),
+    ("evaluation", "run"),
+    ("ruleset", "write"),
+    ("ruleset", "activate"),
+    ("inspection", "plan"),
+    ("publication", "prepare"),
+    ("publication", "publish"),
+)
 
 
 @dataclass
@@ -123,7 +141,7 @@ class Access:
             p = self.principal
             if p.kind is PrincipalKind.OFFICER:
                 prefix = self.region_prefix
-                writes = self.allows("record", "write") or self.allows("record", "review")
+                writes = any(self.allows(obj, act) for obj, act in _WRITING_ACTIONS)
                 self._db_scope = DbScope(read_prefix=prefix, write_prefix=prefix if writes else "", actor=p.actor)
             elif p.kind is PrincipalKind.SUBJECT:
                 self._db_scope = DbScope(subject_id=p.id, actor=p.actor)

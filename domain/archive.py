@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from domain import evaluation
 from domain.access import Access, PrincipalKind
 from domain.db import Session
 from domain.errors import Forbidden, InvalidInput, NotFound
@@ -35,6 +36,8 @@ RECORD_COLUMNS = """r.id, r.subject_id, r.region_code, r.category, r.kind, r.sta
 VERSION_COLUMNS = """v.record_id, v.version, v.title, v.facts, v.amount, v.points, v.score, v.occurred_on,
     v.decided_on, v.penalty, v.penalty_until, v.legal_basis, v.clauses, v.details, v.author_id, v.author_kind,
     v.change_reason, v.created_at"""
+
+_CHANGES_THE_SCORE = frozenset({RecordAction.CONFIRM, RecordAction.WITHDRAW})
 
 # Which Casbin action each workflow step needs.
 _PERMISSION = {
@@ -388,6 +391,20 @@ async def act_on_record(
         action=str(action),
         actor_kind="officer",
     )
+    if action in _CHANGES_THE_SCORE:
+        # Real-time evaluation (001 art.17): a confirmed or withdrawn record re-grades its cycle at once.
+        occurred = await session.fetchval(
+            "SELECT occurred_on FROM credit_record_version WHERE record_id = $1 AND version = $2",
+            record_id,
+            h.confirmed_version or h.version,
+        )
+        await evaluation.reevaluate_after_change(
+            session=session,
+            subject_id=row["subject_id"],
+            cycle_year=(occurred or today).year,
+            today=today,
+            actor=access.principal.actor,
+        )
     return await get_record(session=session, access=access, id=record_id)
 
 

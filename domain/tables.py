@@ -144,4 +144,47 @@ class AuditLog(SQLModel, table=True):
     at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
 
 
+class Publication(SQLModel, table=True):
+    """An item the city bureau prepares, publishes and withdraws, with its window and redacted public view."""
+
+    __tablename__ = "publication"
+    id: uuid.UUID = _col(sa.Uuid, primary_key=True, nullable=False)
+    item_type: str = _col(sa.Text, nullable=False)
+    item_id: uuid.UUID = _col(sa.Uuid, nullable=False)
+    subject_id: uuid.UUID = _col(sa.Uuid, nullable=False)
+    region_code: str = _col(sa.Text, nullable=False)
+    publisher_region: str = _col(sa.Text, nullable=False)
+    category: str = _col(sa.Text, nullable=False)
+    kind: str = _col(sa.Text, nullable=False)
+    status: str = _col(sa.Text, nullable=False)
+    window_months: int | None = _col(sa.Integer)
+    prepared_by: str = _col(sa.Text, nullable=False)
+    prepared_at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
+    published_by: str | None = _col(sa.Text)
+    published_at: datetime | None = _col(sa.DateTime(timezone=True))
+    public_until: datetime | None = _col(sa.DateTime(timezone=True))
+    withdrawn_by: str | None = _col(sa.Text)
+    withdrawn_at: datetime | None = _col(sa.DateTime(timezone=True))
+    withdraw_reason: str | None = _col(sa.Text)
+    public_key: str | None = _col(sa.Text)
+    public_name: str | None = _col(sa.Text)
+    public_payload: dict[str, Any] | None = _col(pg.JSONB)
+
+
+class Notification(SQLModel, table=True):
+    """A message to a credit subject (its publication, say), which it reads with its own token."""
+
+    __tablename__ = "notification"
+    id: int = _col(sa.BigInteger, primary_key=True, nullable=False)
+    subject_id: uuid.UUID = _col(sa.Uuid, nullable=False)
+    region_code: str = _col(sa.Text, nullable=False)
+    kind: str = _col(sa.Text, nullable=False)
+    message: str = _col(sa.Text, nullable=False)
+    publication_id: uuid.UUID | None = _col(sa.Uuid)
+    created_at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
+
+
 metadata = SQLModel.metadata
+
+# The other capabilities declare their tables in modules of their own; import them so this metadata is whole.
+from domain import evaluation_tables  # noqa: E402, F401

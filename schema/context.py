@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import date, datetime
@@ -29,6 +30,7 @@ class Context:
         self.max_page_size = max_page_size
         self._now = now or (lambda: datetime.now(tz=CHINA))
         self._session: Session | None = None
+        self._opening = asyncio.Lock()  # sibling root fields may ask for the session at the same time
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
     @property
@@ -45,7 +47,9 @@ class Context:
     async def session(self) -> Session:
         """The request's transaction, opened on first use with the principal's row-level scope."""
         if self._session is None:
-            self._session = await self.db.begin(self.access.db_scope())
+            async with self._opening:
+                if self._session is None:
+                    self._session = await self.db.begin(self.access.db_scope())
         return self._session
 
     async def finish(self, *, commit: bool) -> None:

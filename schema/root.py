@@ -17,12 +17,14 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from schema.archive import ArchiveMutation, ArchiveQuery
+from schema.evaluation import EvaluationMutation, EvaluationQuery
+from schema.public import PublicationMutation, PublicQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 
 # Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery,)
-MUTATIONS: tuple[type, ...] = (ArchiveMutation,)
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery)
+MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import archive, subjects
+from domain import archive, evaluation, subjects
 from domain.archive import CreditRecordView, RecordEventView, RecordVersion
 from domain.db import Session
+from domain.evaluation import StoredResult
 from domain.subjects import SubjectRow
 from schema.context import Context
 from schema.enums import (
@@ -27,6 +28,9 @@ from schema.enums import (
 )
 from tenants import Region as RegionData
 from tenants import region_tree
+
+if TYPE_CHECKING:
+    from schema.evaluation import CreditResult
 
 
 @strawberry.federation.type(keys=["code"], description="A GB/T 2260 administrative division; a bureau sits on each.")
@@ -145,6 +149,10 @@ async def _versions(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, l
 
 async def _events(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordEventView]]:
     return await archive.events_of(session=session, record_ids=ids)
+
+
+async def _current_results(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, StoredResult]:
+    return await evaluation.current_results(session=session, subject_ids=ids)
 
 
 async def _subjects(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, SubjectRow]:
@@ -313,6 +321,15 @@ class SubjectType:
         key = (self.row.id, size, str(category) if category else None)
         found = await info.context.loader("latest", _latest, list).load(key)
         return [CreditRecordType(view=v) for v in found]
+
+    @strawberry.field(description="The current credit result (grade, score, report) of the latest evaluated cycle.")
+    async def credit_result(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[CreditResult, strawberry.lazy("schema.evaluation")] | None:
+        from schema.evaluation import CreditResult
+
+        found = await info.context.loader("current_results", _current_results).load(self.row.id)
+        return CreditResult(result=found) if found else None
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> SubjectType | None:

@@ -60,3 +60,13 @@ async def test_graphiql_page_is_served_to_browsers(client: httpx.AsyncClient) ->
 async def test_anonymous_caller_cannot_list_subjects(client: httpx.AsyncClient, settings: Settings) -> None:
     body = await GraphQL(client, settings)("{ subjects { totalCount } }")
     assert error_codes(body) == ["FORBIDDEN"] and body["data"] is None
+
+
+async def test_sibling_root_fields_share_one_transaction(client: httpx.AsyncClient, settings: Settings, conn) -> None:  # type: ignore[no-untyped-def]
+    await insert_subject(conn, region="340102")
+    body = await GraphQL(client, settings)(
+        "{ a: subjects(first: 1) { totalCount } b: subjects(first: 1) { totalCount } c: records { edges { cursor } } }",
+        as_=officer("340100"),
+    )
+    assert "errors" not in body
+    assert body["data"]["a"] == body["data"]["b"] == {"totalCount": 1}

@@ -9,8 +9,9 @@ from domain.db import SingleConnectionDatabase
 from schema.root import SDL_PATH, build_schema, export_sdl
 
 
-async def test_demo_data_goes_through_the_workflow_and_names_its_officers(db: SingleConnectionDatabase,
-                                                                         conn: asyncpg.Connection) -> None:
+async def test_demo_data_goes_through_the_workflow_and_names_its_officers(
+    db: SingleConnectionDatabase, conn: asyncpg.Connection
+) -> None:
     added = await seed_demo(db, subjects_per_county=6)
     assert added == 24
     assert await conn.fetchval("SELECT count(*) FROM officer") == len(DEMO_OFFICERS)
@@ -19,11 +20,13 @@ async def test_demo_data_goes_through_the_workflow_and_names_its_officers(db: Si
     statuses = {r["status"] for r in await conn.fetch("SELECT DISTINCT status FROM credit_record")}
     assert "confirmed" in statuses
     unattributed = await conn.fetchval(
-        "SELECT count(*) FROM credit_record_version v WHERE v.author_id = '' OR v.author_id IS NULL")
+        "SELECT count(*) FROM credit_record_version v WHERE v.author_id = '' OR v.author_id IS NULL"
+    )
     assert unattributed == 0
     assert await seed_demo(db, subjects_per_county=6) == 0  # idempotent
 
 
 def test_the_exported_sdl_matches_the_code() -> None:
     assert SDL_PATH.read_text(encoding="utf-8") == export_sdl(build_schema()), (
-        "schema/schema.graphql is out of date: run `./dev export-sdl`")
+        "schema/schema.graphql is out of date: run `./dev export-sdl`"
+    )

@@ -49,6 +49,10 @@ async def test_migrated_schema_matches_the_declared_tables(pg_url: str) -> None:
         changes = await connection.run_sync(diff)
     await engine.dispose()
     # Indexes, RLS and triggers are only in the migrations; tables, columns and types must agree.
-    relevant = [c for c in changes if c[0] in ("add_table", "remove_table", "add_column", "remove_column")
-                or (isinstance(c, list) and c and c[0][0] in ("modify_type", "modify_nullable"))]
+    relevant = [
+        c
+        for c in changes
+        if c[0] in ("add_table", "remove_table", "add_column", "remove_column")
+        or (isinstance(c, list) and c and c[0][0] in ("modify_type", "modify_nullable"))
+    ]
     assert relevant == [], relevant
