@@ -18,6 +18,7 @@ from domain import evaluation
 from domain.access import Access, PrincipalKind
 from domain.db import Session
 from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.paging import decode_cursor, encode_cursor
 from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.records import DECLARABLE_CATEGORIES, RecordContent, check_content
 from domain.rules.workflow import (
@@ -30,6 +31,8 @@ from domain.rules.workflow import (
     start_entry,
     transition,
 )
+from domain.subjects import region_clause, region_pattern
+from tenants import region_tree
 
 RECORD_COLUMNS = """r.id, r.subject_id, r.region_code, r.category, r.kind, r.status, r.current_version,
     r.effective_version, r.reviewed_by, r.confirmed_by, r.department, r.entered_by, r.entered_at, r.updated_at"""
@@ -467,23 +470,30 @@ class RecordFilter:
     region_code: str | None = None
 
 
-async def list_records(
-    *, session: Session, access: Access, flt: RecordFilter, first: int, after: str | None
-) -> tuple[list[CreditRecordView], bool]:
-    """Records in the principal's subtree (a review queue, say), newest first."""
-    from domain.paging import decode_cursor
-    from tenants import region_tree
-
+def _record_scope(access: Access, flt: RecordFilter) -> tuple[str, list[Any]]:
+    """The WHERE clause and its first three arguments for records matching ``flt`` in the principal's subtree."""
     prefix = access.read_prefix("record")
     if flt.region_code:
         access.require("record", "read", region_code=flt.region_code)
         prefix = region_tree().subtree_prefix(flt.region_code)
+    where = (
+        f"{region_clause('r.region_code', 1, prefix)} AND ($2::text IS NULL OR r.status = $2)"
+        " AND ($3::text IS NULL OR r.category = $3)"
+    )
     args: list[Any] = [
-        prefix + "%",
+        region_pattern(prefix),
         str(flt.status) if flt.status else None,
         str(flt.category) if flt.category else None,
-        first + 1,
     ]
+    return where, args
+
+
+async def list_records(
+    *, session: Session, access: Access, flt: RecordFilter, first: int, after: str | None
+) -> tuple[list[CreditRecordView], bool]:
+    """Records in the principal's subtree (a review queue, say), newest first."""
+    where, args = _record_scope(access, flt)
+    args.append(first + 1)
     cursor = decode_cursor(after)
     keyset = ""
     if cursor:
@@ -494,18 +504,19 @@ async def list_records(
             raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
         keyset = "AND (r.entered_at, r.id) < ($5, $6)"
     rows = await session.fetch(
-        f"""{_SELECT_RECORD} WHERE r.region_code LIKE $1 AND ($2::text IS NULL OR r.status = $2)
-            AND ($3::text IS NULL OR r.category = $3) {keyset}
-            ORDER BY r.entered_at DESC, r.id DESC LIMIT $4""",
-        *args,
+        f"{_SELECT_RECORD} WHERE {where} {keyset} ORDER BY r.entered_at DESC, r.id DESC LIMIT $4", *args
     )
     items = [CreditRecordView.from_record(r) for r in rows]
     return items[:first], len(items) > first
 
 
-def record_cursor(record: CreditRecordView) -> str:
-    from domain.paging import encode_cursor
+async def count_records(*, session: Session, access: Access, flt: RecordFilter) -> int:
+    """How many records match ``flt`` in the principal's subtree."""
+    where, args = _record_scope(access, flt)
+    return int(await session.fetchval(f"SELECT count(*) FROM credit_record r WHERE {where}", *args))
 
+
+def record_cursor(record: CreditRecordView) -> str:
     return encode_cursor(f"{record.entered_at.isoformat()}|{record.id}")
 
 

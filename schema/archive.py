@@ -220,12 +220,19 @@ class ArchiveQuery:
         ctx = info.context
         size = page_size(first, maximum=ctx.max_page_size)
         flt = RecordFilter(status=status, category=category, region_code=str(region_code) if region_code else None)
+        session = await ctx.session()
         items, has_next = await archive.list_records(
-            session=await ctx.session(), access=ctx.access, flt=flt, first=size, after=after
+            session=session, access=ctx.access, flt=flt, first=size, after=after
         )
+
+        async def count() -> int:
+            return await archive.count_records(session=session, access=ctx.access, flt=flt)
+
         edges = [CreditRecordEdge(cursor=archive.record_cursor(v), node=CreditRecordType(view=v)) for v in items]
         return CreditRecordConnection(
-            edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None)
+            edges=edges,
+            page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+            count=count,
         )
 
 

@@ -368,10 +368,15 @@ class CreditRecordEdge:
     node: CreditRecordType
 
 
-@strawberry.type
+@strawberry.type(description="A page of records; totalCount counts every match, not just this page.")
 class CreditRecordConnection:
     edges: list[CreditRecordEdge]
     page_info: PageInfo
+    count: strawberry.Private[object]
+
+    @strawberry.field(description="How many records match the filter (costs one count statement).")
+    async def total_count(self) -> int:
+        return await self.count()  # type: ignore[operator]
 
 
 @strawberry.type(description="How many subjects a region holds, for dashboards.")

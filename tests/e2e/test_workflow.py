@@ -176,3 +176,19 @@ async def test_a_failed_mutation_in_a_request_rolls_back_the_whole_request(gql: 
     )
     assert error_codes(body) == ["INVALID_INPUT"]
     assert await count(conn, "credit_record") == 0
+
+
+async def test_the_review_queue_pages_records_awaiting_review_with_a_total(gql: GraphQL, conn) -> None:  # type: ignore[no-untyped-def]
+    sid = await insert_subject(conn, region="500237")
+    for _ in range(3):
+        await gql(ENTER, {"s": str(sid), "amount": "1000.00"}, as_=CLERK)
+    query = """query($after: String) { records(status: ENTERED, first: 2, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { id status } } } }"""
+    first = (await gql(query, as_=REVIEWER))["data"]["records"]
+    assert first["totalCount"] == 3 and len(first["edges"]) == 2 and first["pageInfo"]["hasNextPage"]
+    rest = (await gql(query, {"after": first["pageInfo"]["endCursor"]}, as_=REVIEWER))["data"]["records"]
+    assert len(rest["edges"]) == 1 and not rest["pageInfo"]["hasNextPage"]
+    ids = {e["node"]["id"] for e in first["edges"] + rest["edges"]}
+    assert len(ids) == 3
+    elsewhere = (await gql(query, as_=officer("500101", OfficerRole.REVIEWER)))["data"]["records"]
+    assert elsewhere["totalCount"] == 0
