@@ -221,6 +221,56 @@ async def _insert_event(
     )
 
 
+async def _create_record(
+    session: Session,
+    *,
+    subject_id: uuid.UUID,
+    region: str,
+    kind: RecordKind,
+    content: RecordContent,
+    step: Transition,
+    department: str,
+    author_kind: str,
+    action: str,
+) -> uuid.UUID:
+    """Write a new record, its first version and the event that started it; return its id."""
+    record_id = uuid.uuid4()
+    await session.execute(
+        """INSERT INTO credit_record (id, subject_id, region_code, category, kind, status, department, entered_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        record_id,
+        subject_id,
+        region,
+        str(kind.category),
+        str(kind),
+        str(step.state),
+        department,
+        step.actor_id,
+    )
+    await _insert_version(
+        session,
+        record_id=record_id,
+        version=1,
+        subject_id=subject_id,
+        region_code=region,
+        content=content,
+        author_id=step.actor_id,
+        author_kind=author_kind,
+        reason=None,
+    )
+    await _insert_event(
+        session,
+        record_id=record_id,
+        subject_id=subject_id,
+        region_code=region,
+        version=1,
+        step=step,
+        action=action,
+        actor_kind=author_kind,
+    )
+    return record_id
+
+
 async def _subject_region(session: Session, subject_id: uuid.UUID) -> str:
     region = await session.fetchval("SELECT region_code FROM subject WHERE id = $1", subject_id)
     if region is None:
@@ -237,40 +287,16 @@ async def enter_record(
     content = check_content(kind=kind, content=content, today=today)
     p = access.principal
     department = p.department or f"{region}医疗保障局"
-    step = start_entry(actor_id=p.id)
-    record_id = uuid.uuid4()
-    await session.execute(
-        """INSERT INTO credit_record (id, subject_id, region_code, category, kind, status, department, entered_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        record_id,
-        subject_id,
-        region,
-        str(kind.category),
-        str(kind),
-        str(step.state),
-        department,
-        p.id,
-    )
-    await _insert_version(
+    record_id = await _create_record(
         session,
-        record_id=record_id,
-        version=1,
         subject_id=subject_id,
-        region_code=region,
+        region=region,
+        kind=kind,
         content=content,
-        author_id=p.id,
+        step=start_entry(actor_id=p.id),
+        department=department,
         author_kind="officer",
-        reason=None,
-    )
-    await _insert_event(
-        session,
-        record_id=record_id,
-        subject_id=subject_id,
-        region_code=region,
-        version=1,
-        step=step,
         action="enter",
-        actor_kind="officer",
     )
     return await get_record(session=session, access=access, id=record_id)
 
@@ -290,40 +316,16 @@ async def declare_record(
         )
     content = check_content(kind=kind, content=content, today=today)
     region = await _subject_region(session, subject_id)
-    step = start_declaration(declarant_id=p.id)
-    record_id = uuid.uuid4()
-    await session.execute(
-        """INSERT INTO credit_record (id, subject_id, region_code, category, kind, status, department, entered_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        record_id,
-        subject_id,
-        region,
-        str(kind.category),
-        str(kind),
-        str(step.state),
-        "信用主体自行申报",
-        p.id,
-    )
-    await _insert_version(
+    record_id = await _create_record(
         session,
-        record_id=record_id,
-        version=1,
         subject_id=subject_id,
-        region_code=region,
+        region=region,
+        kind=kind,
         content=content,
-        author_id=p.id,
+        step=start_declaration(declarant_id=p.id),
+        department="信用主体自行申报",
         author_kind="subject",
-        reason=None,
-    )
-    await _insert_event(
-        session,
-        record_id=record_id,
-        subject_id=subject_id,
-        region_code=region,
-        version=1,
-        step=step,
         action="declare",
-        actor_kind="subject",
     )
     return await get_record(session=session, access=access, id=record_id)
 

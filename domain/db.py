@@ -20,6 +20,7 @@ from opentelemetry import trace
 
 APP_ROLE = "yibao_app"
 PUBLIC_ROLE = "yibao_public"
+FEDERATION_ROLE = "yibao_federation"  # public_item plus the shared_item view (migration 0006)
 ALL_REGIONS = "*"  # the prefix a system job uses; an empty prefix sees nothing
 _tracer = trace.get_tracer("yibao-credit.sql")
 
@@ -96,6 +97,21 @@ class Session:
                 await self.conn.executemany(sql, args)
 
 
+async def _start(conn: asyncpg.Connection, scope: DbScope) -> Session:
+    """Open a transaction (a savepoint inside one) on ``conn`` and write ``scope`` into it."""
+    tx = conn.transaction()
+    await tx.start()
+    await conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor)
+    return Session(conn, tx)
+
+
+async def _finish(session: Session, *, commit: bool) -> None:
+    if commit:
+        await session.tx.commit()
+    else:
+        await session.tx.rollback()
+
+
 QueryListener = Callable[[asyncpg.connection.LoggedQuery], None]
 
 
@@ -137,23 +153,15 @@ class Database:
         """Start a transaction with ``scope`` applied; ``end`` must follow."""
         conn = await self.pool.acquire()
         try:
-            tx = conn.transaction()
-            await tx.start()
-            await conn.execute(
-                _APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor
-            )
+            return await _start(conn, scope)
         except BaseException:
             await self.pool.release(conn)
             raise
-        return Session(conn, tx)
 
     async def end(self, session: Session, *, commit: bool) -> None:
         """Commit or roll back ``session``'s transaction and give its connection back."""
         try:
-            if commit:
-                await session.tx.commit()
-            else:
-                await session.tx.rollback()
+            await _finish(session, commit=commit)
         finally:
             await self.pool.release(session.conn)
 
@@ -188,22 +196,14 @@ class SingleConnectionDatabase(Database):
     async def begin(self, scope: DbScope) -> Session:
         await self._serial.acquire()
         try:
-            tx = self.conn.transaction()
-            await tx.start()
-            await self.conn.execute(
-                _APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor
-            )
+            return await _start(self.conn, scope)
         except BaseException:
             self._serial.release()
             raise
-        return Session(self.conn, tx)
 
     async def end(self, session: Session, *, commit: bool) -> None:
         try:
-            if commit:
-                await session.tx.commit()
-            else:
-                await session.tx.rollback()
+            await _finish(session, commit=commit)
         finally:
             # A released savepoint keeps its SET LOCALs; put the owner back for the test's own SQL.
             try:
