@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,8 @@ from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
 from domain.db import Session
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.rules.catalog import Grade, RecordCategory, RecordKind
+from domain.publication import public_data_changed
+from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass
 from domain.rules.disclosure import CHINA_STANDARD_TIME, window_for
 from domain.rules.evaluation import (
     AgreementEndReason,
@@ -37,10 +38,11 @@ from domain.rules.evaluation import (
     parse_ruleset,
     ruleset_to_dict,
 )
-from domain.rules.evaluation.measures import measure_params_to_dict
+from domain.rules.evaluation.measures import Measure, catalog_by_grade, measure_params_to_dict
 from domain.rules.evaluation.sqlgen import compile_cycle, measures_sql
 from domain.rules.inspection import default_ratios_by_grade, draw_plan
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS, ListMembership, list_membership
+from domain.rules.redaction import PublicIndividual, PublicInstitution, public_subject
 from domain.rules.warnings import WarningKind, warnings_for
 from domain.subjects import SubjectRow, subjects_by_ids
 from tenants import region_tree
@@ -158,6 +160,13 @@ async def activate_ruleset(*, session: Session, access: Access, code: str, versi
     return StoredRuleSet.from_record(row)
 
 
+async def measures_catalog(*, session: Session, access: Access, code: str,
+                           version: int | None = None) -> list[tuple[Grade, tuple[Measure, ...]]]:
+    """The measures a rule set defines, per grade (its highest version unless ``version`` is given)."""
+    stored = await get_ruleset(session=session, access=access, code=code, version=version)
+    return catalog_by_grade(stored.ruleset)
+
+
 async def ruleset_for(*, session: Session, subject: SubjectRow, on: date) -> StoredRuleSet:
     """The active rule set of the nearest jurisdiction (the subject's region or above) that evaluates it."""
     chain = [subject.region_code, *(r.code for r in region_tree().ancestors(subject.region_code))]
@@ -184,7 +193,10 @@ async def load_facts(*, session: Session, subjects: Sequence[SubjectRow], cycle_
         """SELECT r.id, r.subject_id, r.kind, r.category, v.amount, v.points, v.score, v.penalty_until, v.details,
                   coalesce(v.occurred_on, v.decided_on) AS occurred_on,
                   (SELECT max(e.at) FROM record_event e WHERE e.record_id = r.id AND e.to_status = 'confirmed'
-                      AND e.version = r.effective_version) AS confirmed_at
+                      AND e.version = r.effective_version) AS confirmed_at,
+                  (SELECT p.public_until FROM publication p WHERE p.item_type = 'record' AND p.item_id = r.id
+                      AND p.category = 'dishonesty' AND p.published_at IS NOT NULL AND p.public_until IS NOT NULL
+                    ORDER BY p.published_at DESC LIMIT 1) AS published_until
            FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
            WHERE r.subject_id = ANY($1) AND r.effective_version IS NOT NULL AND r.status <> 'withdrawn'
              AND coalesce(v.occurred_on, v.decided_on) IS NOT NULL""", [s.id for s in subjects])
@@ -217,13 +229,23 @@ async def load_facts(*, session: Session, subjects: Sequence[SubjectRow], cycle_
 
 def _fact(r: asyncpg.Record) -> RecordFact:
     usable_until = None
-    if r["category"] == RecordCategory.DISHONESTY and r["confirmed_at"] is not None:
-        # 001 art.24: negative information past its disclosure window is not used; the window is open at its
-        # end, so the last usable day is the one before the instant it closes (China time)
-        window = window_for(category=RecordCategory.DISHONESTY, published_at=r["confirmed_at"],
-                            penalty_until=r["penalty_until"])
-        assert window.public_until is not None
-        usable_until = (window.public_until - timedelta(microseconds=1)).astimezone(CHINA_STANDARD_TIME).date()
+    if r["category"] == RecordCategory.DISHONESTY and (r["published_until"] or r["confirmed_at"]) is not None:
+        # 001 art.24: negative information past its disclosure window is not used. A published record's window
+        # is the one its publication chose (the collecting department's choice, never shorter than the
+        # penalty); an unpublished one gets the default window from its confirmation. Either way it lasts at
+        # least to the end of the penalty, and it is open at its end, so the last usable day is the one before
+        # the instant it closes (China time). sqlgen.usable_sql decides the same in SQL.
+        if r["published_until"] is not None:
+            until = r["published_until"]
+            if r["penalty_until"] is not None:
+                penalty_end = datetime.combine(r["penalty_until"] + timedelta(days=1), time(), CHINA_STANDARD_TIME)
+                until = max(until, penalty_end)
+        else:
+            window = window_for(category=RecordCategory.DISHONESTY, published_at=r["confirmed_at"],
+                                penalty_until=r["penalty_until"])
+            assert window.public_until is not None
+            until = window.public_until
+        usable_until = (until - timedelta(microseconds=1)).astimezone(CHINA_STANDARD_TIME).date()
     return RecordFact(record_id=str(r["id"]), kind=RecordKind(r["kind"]), occurred_on=r["occurred_on"],
                       amount=r["amount"], points=r["points"], score=r["score"], usable_until=usable_until)
 
@@ -496,8 +518,13 @@ async def run_cycle(*, session: Session, access: Access, region_code: str, cycle
     # one batch job grouping a whole region: let its sort and hash stay in memory (this transaction only)
     await session.execute(f"SET LOCAL work_mem = '{_CYCLE_WORK_MEM}'")
     await session.execute(f"DROP TABLE IF EXISTS pg_temp.{t}")
-    await session.execute(f"CREATE TEMP TABLE {t} ON COMMIT DROP AS SELECT gen_random_uuid() AS result_id, c.* "
+    # Row-level security's test gives the planner no row estimate, so it would probe the records index once
+    # per record (nested loops) where hashing a whole region's records is far cheaper; the ids are time-ordered
+    # (uuidv7), so the results, their lines and measures go to the right edge of their indexes.
+    await session.execute("SET LOCAL enable_nestloop = off")
+    await session.execute(f"CREATE TEMP TABLE {t} ON COMMIT DROP AS SELECT uuidv7() AS result_id, c.* "
                           f"FROM ({compiled.select}) c", *compiled.args)
+    await session.execute("SET LOCAL enable_nestloop TO DEFAULT")
     step(1)
     # supersede first: the current result of a subject and cycle is unique
     await session.execute(
@@ -627,6 +654,7 @@ class StoredPlan:
     created_by: str
     created_at: datetime
     published_at: datetime | None
+    published_by: str | None
     assignments: tuple[tuple[uuid.UUID, Grade | None, tuple[str, ...]], ...]
 
 
@@ -688,8 +716,8 @@ async def get_inspection_plan(*, session: Session, access: Access, id: uuid.UUID
     """One stored plan with its assignments."""
     access.require("evaluation", "read")
     row = await session.fetchrow(
-        """SELECT id, region_code, year, seed, ratios, inspectors, team_size, created_by, created_at, published_at
-           FROM inspection_plan WHERE id = $1""", id)
+        """SELECT id, region_code, year, seed, ratios, inspectors, team_size, created_by, created_at, published_at,
+                  published_by FROM inspection_plan WHERE id = $1""", id)
     if row is None:
         raise NotFound("No such inspection plan in your region.", field="id")
     found = await session.fetch(
@@ -711,6 +739,78 @@ async def list_inspection_plans(*, session: Session, access: Access, region_code
         """SELECT id FROM inspection_plan WHERE region_code LIKE $1 AND ($2::int IS NULL OR year = $2)
            ORDER BY created_at DESC, id""", prefix + "%", year)
     return [r["id"] for r in rows]
+
+
+@dataclass(frozen=True)
+class PublicPlanSubject:
+    """A drawn subject as the public sees it (redacted at publish time) and its inspectors."""
+
+    subject: PublicInstitution | PublicIndividual
+    inspectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PublicPlan:
+    """一公开: a published inspection plan, as anyone may read it."""
+
+    id: uuid.UUID
+    region_code: str
+    year: int
+    published_at: datetime
+    subjects: tuple[PublicPlanSubject, ...]
+
+
+async def publish_inspection_plan(*, session: Session, access: Access, id: uuid.UUID) -> StoredPlan:
+    """Publish a drawn plan (双随机、一公开): only a city-level bureau over its region, once. The drawn subjects
+    are stored redacted for the public: institutions by name and code, individuals masked."""
+    region = await session.fetchval("SELECT region_code FROM inspection_plan WHERE id = $1", id)
+    if region is None:
+        raise NotFound("No such inspection plan in your region.", field="id")
+    access.require("publication", "publish", region_code=region)
+    published = await session.fetchval("SELECT published_at FROM inspection_plan WHERE id = $1 FOR UPDATE", id)
+    if published is not None:
+        raise Conflict("This inspection plan is published already.", field="id")
+    rows = await session.fetch(
+        """SELECT s.subject_class, s.name, s.code, s.region_code, a.inspectors FROM inspection_assignment a
+           JOIN subject s ON s.id = a.subject_id WHERE a.plan_id = $1 ORDER BY s.region_code, s.code""", id)
+    subjects = [{**_public_subject_dict(public_subject(subject_class=SubjectClass(r["subject_class"]), name=r["name"],
+                                                       identifier=r["code"], region_code=r["region_code"])),
+                 "inspectors": list(r["inspectors"])} for r in rows]
+    await session.execute(
+        """UPDATE inspection_plan SET published_at = now(), published_by = $2, public_subjects = $3
+           WHERE id = $1""", id, access.principal.actor, subjects)
+    public_data_changed()  # the anonymous response cache must not keep answering without this plan
+    return await get_inspection_plan(session=session, access=access, id=id)
+
+
+def _public_subject_dict(s: PublicInstitution | PublicIndividual) -> dict[str, Any]:
+    if isinstance(s, PublicInstitution):
+        return {"kind": "institution", "name": s.name, "code": s.unified_social_credit_code,
+                "subject_class": str(s.subject_class), "region_code": s.region_code}
+    return {"kind": "individual", "masked_name": s.masked_name, "masked_id": s.masked_resident_id,
+            "subject_class": str(s.subject_class), "region_code": s.region_code}
+
+
+def _public_subject_of(d: dict[str, Any]) -> PublicInstitution | PublicIndividual:
+    if d["kind"] == "institution":
+        return PublicInstitution(name=d["name"], unified_social_credit_code=d["code"],
+                                 subject_class=SubjectClass(d["subject_class"]), region_code=d["region_code"])
+    return PublicIndividual(masked_name=d["masked_name"], masked_resident_id=d["masked_id"],
+                            subject_class=SubjectClass(d["subject_class"]), region_code=d["region_code"])
+
+
+async def public_inspection_plans(*, session: Session, region_code: str | None = None,
+                                  year: int | None = None) -> list[PublicPlan]:
+    """Published inspection plans, newest first, for anyone: read through the public view only."""
+    prefix = region_tree().subtree_prefix(region_code) if region_code else ""
+    rows = await session.fetch(
+        """SELECT id, region_code, year, published_at, public_subjects FROM public_inspection_plan
+           WHERE region_code LIKE $1 AND ($2::int IS NULL OR year = $2) ORDER BY published_at DESC, id LIMIT 100""",
+        prefix + "%", year)
+    return [PublicPlan(id=r["id"], region_code=r["region_code"], year=r["year"], published_at=r["published_at"],
+                       subjects=tuple(PublicPlanSubject(subject=_public_subject_of(d),
+                                                        inspectors=tuple(d["inspectors"]))
+                                      for d in r["public_subjects"])) for r in rows]
 
 
 # ------------------------------------------------------------------------------------------------- lists

@@ -108,6 +108,9 @@ class InspectionPlanRow(SQLModel, table=True):
     created_by: str = _col(sa.Text, nullable=False)
     created_at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
     published_at: datetime | None = _col(sa.DateTime(timezone=True))
+    published_by: str | None = _col(sa.Text)
+    # what the public sees, redacted at publish time (0005)
+    public_subjects: list[dict[str, Any]] | None = _col(pg.JSONB)
 
 
 class InspectionAssignmentRow(SQLModel, table=True):

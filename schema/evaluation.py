@@ -15,8 +15,10 @@ from domain.db import Session
 from domain.errors import InvalidInput
 from domain.evaluation import StoredLine, StoredMeasure, StoredPlan, StoredResult, StoredRuleSet
 from domain.rules.catalog import Grade as _Grade
+from domain.rules.evaluation.measures import measure_params_to_dict
 from schema.context import Context, parse_uuid
-from schema.enums import Grade
+from schema.enums import Grade, SubjectClass
+from schema.public import PublicSubject, public_subject_of
 from schema.types import Region, region_of
 
 Info = strawberry.Info[Context, None]
@@ -273,15 +275,57 @@ class InspectionPlan:
     team_size: int
     created_by: str
     created_at: datetime
+    published_at: datetime | None = strawberry.field(description="When a city-level bureau made it public.")
+    published_by: str | None
     assignments: list[InspectionAssignment]
 
     @classmethod
     def from_plan(cls, p: StoredPlan) -> InspectionPlan:
         return cls(id=strawberry.ID(str(p.id)), region=region_of(p.region_code), year=p.year, seed=str(p.seed),
                    ratios=p.ratios, inspectors=list(p.inspectors), team_size=p.team_size, created_by=p.created_by,
-                   created_at=p.created_at,
+                   created_at=p.created_at, published_at=p.published_at, published_by=p.published_by,
                    assignments=[InspectionAssignment(subject_id=strawberry.ID(str(s)), grade=g, inspectors=list(i))
                                 for s, g, i in p.assignments])
+
+
+@strawberry.type(description="A drawn subject of a published plan, as the public sees it, and its inspectors.")
+class PublicPlanSubject:
+    subject: PublicSubject
+    inspectors: list[str] = strawberry.field(description="The inspector team's ids.")
+
+
+@strawberry.type(description="一公开: a published random inspection plan, for anyone.")
+class PublicInspectionPlan:
+    id: strawberry.ID
+    region: Region
+    year: int
+    published_at: datetime
+    subjects: list[PublicPlanSubject]
+
+    @classmethod
+    def from_plan(cls, p: evaluation.PublicPlan) -> PublicInspectionPlan:
+        return cls(id=strawberry.ID(str(p.id)), region=region_of(p.region_code), year=p.year,
+                   published_at=p.published_at,
+                   subjects=[PublicPlanSubject(subject=public_subject_of(s.subject), inspectors=list(s.inspectors))
+                             for s in p.subjects])
+
+
+@strawberry.type(description="A measure a rule set defines (结果应用目录).")
+class MeasureDefinition:
+    code: str
+    description: str
+    clause: str
+    params: JSON
+    discretionary: bool
+    condition: str | None
+    subject_classes: list[SubjectClass] | None = strawberry.field(description="None: every class it covers.")
+    service_scopes: list[str] | None
+
+
+@strawberry.type(description="The measures a rule set defines for one grade.")
+class GradeMeasures:
+    grade: Grade
+    measures: list[MeasureDefinition]
 
 
 @strawberry.type(description="红黑名单: a subject on the red or black list, with the reasons.")
@@ -391,6 +435,28 @@ class EvaluationQuery:
                                                     id=parse_uuid(id, field="id"))
         return InspectionPlan.from_plan(plan)
 
+    @strawberry.field(description="Published inspection plans (双随机、一公开), newest first; no token needed.")
+    async def public_inspection_plans(self, info: Info, region_code: strawberry.ID | None = None,
+                                      year: int | None = None) -> list[PublicInspectionPlan]:
+        ctx = info.context
+        found = await evaluation.public_inspection_plans(session=await ctx.session(),
+                                                         region_code=str(region_code) if region_code else None,
+                                                         year=year)
+        return [PublicInspectionPlan.from_plan(p) for p in found]
+
+    @strawberry.field(description="The measures a rule set defines, per grade (its highest version unless one "
+                                  "is given), for dashboards.")
+    async def measures_catalog(self, info: Info, rule_set_code: str, version: int | None = None) -> list[GradeMeasures]:
+        ctx = info.context
+        found = await evaluation.measures_catalog(session=await ctx.session(), access=ctx.access,
+                                                  code=rule_set_code, version=version)
+        return [GradeMeasures(grade=g, measures=[MeasureDefinition(
+            code=m.code, description=m.description, clause=m.clause, params=measure_params_to_dict(m.params),
+            discretionary=m.discretionary, condition=m.condition,
+            subject_classes=list(m.subject_classes) if m.subject_classes is not None else None,
+            service_scopes=[str(x) for x in m.service_scopes] if m.service_scopes is not None else None)
+            for m in ms]) for g, ms in found]
+
     @strawberry.field(description="The red and black lists of a region for a cycle, with reasons.")
     async def credit_lists(self, info: Info, region_code: strawberry.ID, cycle_year: int) -> list[CreditListEntry]:
         ctx = info.context
@@ -437,6 +503,13 @@ class EvaluationMutation:
         return CycleRun(region=region_of(run.region_code), cycle_year=run.cycle_year,
                         rule_set_code=run.ruleset_code, rule_set_version=run.ruleset_version,
                         evaluated=run.evaluated, distribution=_counts(run.distribution))
+
+    @strawberry.mutation(description="一公开: publish a drawn inspection plan (city-level bureaus only), once.")
+    async def publish_inspection_plan(self, info: Info, id: strawberry.ID) -> InspectionPlan:
+        ctx = info.context
+        plan = await evaluation.publish_inspection_plan(session=await ctx.session(), access=ctx.access,
+                                                        id=parse_uuid(id, field="id"))
+        return InspectionPlan.from_plan(plan)
 
     @strawberry.mutation(description="双随机: draw and store an inspection plan from a recorded seed.")
     async def draw_inspection_plan(self, info: Info, input: DrawInspectionPlanInput) -> InspectionPlan:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import date
 from decimal import Decimal
 
+import asyncpg
 import httpx
 import pytest
 
@@ -118,3 +120,55 @@ async def test_the_same_seed_draws_the_same_inspection_plan_through_the_api(gql,
     two = (await gql(PLAN, {"input": plan}, as_=officer(WUSHAN)))["data"]["drawInspectionPlan"]
     assert one["id"] != two["id"] and one["seed"] == two["seed"] == "20240301"
     assert one["assignments"] == two["assignments"] and len(one["assignments"]) == 1  # ceil(10 % of 8 ungraded)
+
+
+PUBLISH_PLAN = """mutation($id: ID!) { publishInspectionPlan(id: $id) { id publishedAt publishedBy } }"""
+PUBLIC_PLANS = """query($region: ID) { publicInspectionPlans(regionCode: $region) { id year region { code }
+    subjects { inspectors subject { __typename ... on PublicInstitution { name unifiedSocialCreditCode }
+                                    ... on PublicIndividual { maskedName maskedId } } } } }"""
+CATALOG = """query($code: String!) { measuresCatalog(ruleSetCode: $code) { grade measures { code clause params } } }"""
+
+
+async def test_a_city_bureau_publishes_a_plan_and_anyone_sees_only_public_names(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    clinic = await insert_subject(conn, region=WUSHAN, subject_class=SubjectClass.MEDICAL_INSTITUTION)
+    person = await insert_subject(conn, region=WUSHAN, subject_class=SubjectClass.INSURED_PERSON)
+    plan = {"regionCode": WUSHAN, "year": date.today().year, "inspectors": ["a", "b"], "teamSize": 1, "seed": "7"}
+    drawn = (await gql(PLAN, {"input": plan}, as_=officer(WUSHAN)))["data"]["drawInspectionPlan"]
+    # draw everyone: the default ratio of ungraded subjects leaves too few to show both kinds
+    await conn.execute("""INSERT INTO inspection_assignment (plan_id, subject_id, region_code, grade, inspectors)
+                          SELECT $1, s.id, s.region_code, NULL, ARRAY['a'] FROM subject s WHERE s.id = ANY($2)
+                          ON CONFLICT DO NOTHING""", uuid.UUID(drawn["id"]), [clinic, person])
+    before = (await gql(PUBLIC_PLANS, {"region": WUSHAN}))["data"]["publicInspectionPlans"]
+    county = await gql(PUBLISH_PLAN, {"id": drawn["id"]}, as_=officer(WUSHAN))
+    assert before == [] and error_codes(county) == ["FORBIDDEN"]
+    city = (await gql(PUBLISH_PLAN, {"id": drawn["id"]}, as_=officer("500000")))["data"]["publishInspectionPlan"]
+    assert city["publishedAt"] and city["publishedBy"].endswith("500000-officer")
+    again = await gql(PUBLISH_PLAN, {"id": drawn["id"]}, as_=officer("500000"))
+    assert error_codes(again) == ["CONFLICT"]
+    anonymous = (await gql(PUBLIC_PLANS, {"region": WUSHAN}))["data"]["publicInspectionPlans"]
+    assert [p["id"] for p in anonymous] == [drawn["id"]]
+    shown = {s["subject"]["__typename"]: s["subject"] for s in anonymous[0]["subjects"]}
+    names = dict(await conn.fetch("SELECT code, name FROM subject WHERE id = ANY($1)", [clinic, person]))
+    assert shown["PublicInstitution"]["name"] == names[shown["PublicInstitution"]["unifiedSocialCreditCode"]]
+    individual = shown["PublicIndividual"]
+    assert "*" in individual["maskedName"] and individual["maskedId"] not in names
+    assert all(s["inspectors"] for s in anonymous[0]["subjects"])
+
+
+async def test_the_public_role_cannot_read_the_inspection_tables_themselves(conn) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        async with conn.transaction():
+            await conn.execute("SET LOCAL ROLE yibao_public")
+            await conn.fetch("SELECT * FROM inspection_assignment")
+    async with conn.transaction():
+        await conn.execute("SET LOCAL ROLE yibao_public")
+        assert await conn.fetch("SELECT * FROM public_inspection_plan") is not None
+
+
+async def test_the_measures_catalogue_lists_each_grade_of_a_rule_set_with_its_measures(gql) -> None:  # type: ignore[no-untyped-def]
+    body = await gql(CATALOG, {"code": "cq-wushan-outpatient-pharmacy"}, as_=officer(WUSHAN))
+    found = body["data"]["measuresCatalog"]
+    rs = shipped_ruleset("cq-wushan-outpatient-pharmacy")
+    assert [g["grade"] for g in found] == ["A", "B", "C", "D"]
+    assert sorted(m["code"] for g in found for m in g["measures"]) == sorted(
+        m.code for m in rs.measures for _ in m.grades)

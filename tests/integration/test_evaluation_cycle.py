@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import asyncpg
+import pytest
 
 from domain import evaluation
 from domain.db import SingleConnectionDatabase
@@ -201,3 +202,59 @@ async def test_guangdong_and_sichuan_cycles_match_the_engine_too(conn, db) -> No
                 assert (r.score, r.grade) == (ev.score, ev.grade), code
                 assert [(ln.item_code, ln.points, ln.explanation) for ln in lines] == [
                     (ln.item_code, ln.points, ln.explanation) for ln in ev.lines], code
+
+
+async def _publish(conn: asyncpg.Connection, record_id: uuid.UUID, *, at: datetime, until: datetime) -> None:
+    """A publication of the record, as the city bureau's publish leaves it (written as the owner)."""
+    await conn.execute(
+        """INSERT INTO publication (item_type, item_id, subject_id, region_code, publisher_region, category, kind,
+               status, window_months, prepared_by, published_by, published_at, public_until, public_payload)
+           SELECT 'record', r.id, r.subject_id, r.region_code, '500000', r.category, r.kind, 'published', 6,
+                  'test', 'test', $2, $3, '{}'::jsonb FROM credit_record r WHERE r.id = $1""", record_id, at, until)
+
+
+async def test_a_published_record_is_used_within_its_publication_window_not_the_default_one(conn, db) -> None:  # type: ignore[no-untyped-def]
+    # confirmed 2023-06-10: the default window (12 months from confirmation) is open on 2024-03-01
+    confirmed = datetime(2023, 6, 10, tzinfo=UTC)
+    unpublished = await _clinic(conn, (K.FRAUD, {"confirmed_at": confirmed}))
+    published = await _clinic(conn, (K.FRAUD, {"confirmed_at": confirmed}))
+    # the city bureau published the same kind of record for 6 months, ending 2024-01-01: no longer usable
+    await _publish(conn, await conn.fetchval("SELECT id FROM credit_record WHERE subject_id = $1", published),
+                   at=datetime(2023, 7, 1, tzinfo=UTC), until=datetime(2023, 12, 31, 16, tzinfo=UTC))
+    # published later for 12 months, ending 2024-07-01: its window outlasts the default one (2024-06-10)
+    late = await _clinic(conn, (K.FRAUD, {"confirmed_at": confirmed}))
+    await _publish(conn, await conn.fetchval("SELECT id FROM credit_record WHERE subject_id = $1", late),
+                   at=datetime(2023, 7, 1, tzinfo=UTC), until=datetime(2024, 6, 30, 16, tzinfo=UTC))
+    access = access_of(WUSHAN)
+    sids = [unpublished, published, late]
+    for today in (AS_OF, date(2024, 6, 20)):
+        async with db.session(access.db_scope()) as s:
+            await evaluation.run_cycle(session=s, access=access, region_code=WUSHAN, cycle_year=2023,
+                                       ruleset_code="cq-wushan-outpatient-pharmacy", today=today)
+        stored = await _stored_view(db, sids)
+        assert stored == await _engine_view(db, "cq-wushan-outpatient-pharmacy", sids, 2023, today)
+        scores = [stored[sid][1] for sid in sids]
+        assert scores == ([80, 100, 80] if today == AS_OF else [100, 100, 80]), today
+
+
+async def test_a_result_line_or_measure_referring_to_nothing_is_refused_like_a_foreign_key(conn) -> None:  # type: ignore[no-untyped-def]
+    sid = await _clinic(conn)
+    result = """INSERT INTO evaluation_result (id, subject_id, region_code, subject_class, ruleset_code, ruleset_version,
+                    cycle_year, as_of, trigger, base, score, grade, evaluated_by, evaluated_at)
+                VALUES (gen_random_uuid(), {subject}, '500237', 'medical_institution', 'cq-wushan-outpatient-pharmacy',
+                        {version}, 2023, '2024-03-01', 'cycle', 100, 100, 'A', 'test', now())"""
+    for sql in (result.format(subject="$1", version="99"), result.format(subject="(SELECT gen_random_uuid() WHERE $1::uuid IS NOT NULL)", version="1"),
+                """INSERT INTO evaluation_line (result_id, line_no, subject_id, region_code, item_code, clause, points,
+                       explanation) VALUES (gen_random_uuid(), 1, $1, '500237', 'X', '', 0, 'x')""",
+                """INSERT INTO applied_measure (result_id, code, subject_id, region_code, grade, description, clause,
+                       applies_in_year) VALUES (gen_random_uuid(), 'X', $1, '500237', 'A', 'x', '', 2024)"""):
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            async with conn.transaction():
+                await conn.execute(sql, sid)
+
+
+async def test_a_subject_keeps_its_id(conn) -> None:  # type: ignore[no-untyped-def]
+    sid = await _clinic(conn)
+    with pytest.raises(asyncpg.RaiseError):
+        async with conn.transaction():
+            await conn.execute("UPDATE subject SET id = gen_random_uuid() WHERE id = $1", sid)

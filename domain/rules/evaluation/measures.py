@@ -223,3 +223,10 @@ def parse_decimal(raw: Any) -> Decimal | None:
             return None
         return value if value.is_finite() else None
     return None
+
+
+def catalog_by_grade(ruleset: RuleSet) -> list[tuple[Grade, tuple[Measure, ...]]]:
+    """结果应用目录: each grade of the rule set's bands (best first) with the measures it defines for it."""
+    grades = sorted({b.grade for b in ruleset.bands} | {g for m in ruleset.measures for g in m.grades},
+                    key=list(Grade).index)
+    return [(g, tuple(m for m in ruleset.measures if g in m.grades)) for g in grades]

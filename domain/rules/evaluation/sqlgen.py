@@ -102,9 +102,11 @@ class _Compiler:
     def __init__(self, ruleset: RuleSet, cycle_year: int) -> None:
         self.rs = ruleset
         self.year = cycle_year
-        self.aggs: list[str] = []  # columns of the per-subject aggregate
+        self.aggs: list[tuple[str, str, str | None]] = []  # per-subject aggregates: (expr, name, when no records)
         self.slots: list[LineSlot] = []
         self.line_cols: list[str] = []  # has_/ids_/pts_/txt_ expressions over the aggregate row
+        self.pre_points: list[str] = []  # pp_ columns: each pre-clamp line's points, computed once
+        self.lasts: list[tuple[str, str]] = []  # (array column, name of its last element)
         self.n = 0
 
     # -- items
@@ -114,12 +116,13 @@ class _Compiler:
         self.n += 1
         key = f"i{self.n}"
         flt = f"FILTER (WHERE {_kinds(item.kinds)})"
-        self.aggs.append(f"count(rec.record_id) {flt} AS {key}_n")
-        self.aggs.append(f"array_agg(rec.record_id ORDER BY rec.occurred_on, rec.record_id) {flt} AS {key}_ids")
+        self.aggs.append((f"count(rec.record_id) {flt}", f"{key}_n", "0"))
+        self.aggs.append((f"array_agg(rec.record_id ORDER BY rec.occurred_on, rec.record_id) {flt}", f"{key}_ids",
+                          None))
         if item.mode is ItemMode.AMOUNT_TIERS:
-            self.aggs.append(f"coalesce(sum(rec.amount) {flt}, 0) AS {key}_total")
+            self.aggs.append((f"coalesce(sum(rec.amount) {flt}, 0)", f"{key}_total", "0"))
         elif item.mode is ItemMode.RECORD_POINTS:
-            self.aggs.append(f"coalesce(sum(rec.points) {flt}, 0) AS {key}_sum")
+            self.aggs.append((f"coalesce(sum(rec.points) {flt}, 0)", f"{key}_sum", "0"))
         return key
 
     def _item_exprs(self, item: Item, key: str, sign: int, verb: str) -> tuple[str, str, str]:
@@ -161,7 +164,9 @@ class _Compiler:
         """Register a line slot; return its points column name."""
         s = len(self.slots) + 1
         self.slots.append(LineSlot(s, item_code, clause, indicator))
-        self.line_cols += [f"({has}) AS has_{s}", f"{ids} AS ids_{s}", f"{pts} AS pts_{s}", f"({txt}) AS txt_{s}"]
+        # the explanation is only built for a line the subject has (most subjects have few)
+        self.line_cols += [f"({has}) AS has_{s}", f"{ids} AS ids_{s}", f"{pts} AS pts_{s}",
+                           f"CASE WHEN {has} THEN {txt} END AS txt_{s}"]
         return f"pts_{s}"
 
     # -- whole rule set
@@ -180,10 +185,12 @@ class _Compiler:
         else:
             base_sql = _n(rs.base_score)
             if src is ScoreSource.ASSESSMENT:
-                self.aggs.append("(array_agg(rec.score ORDER BY rec.occurred_on DESC, rec.record_id DESC) "
-                                 "FILTER (WHERE rec.kind = 'annual_assessment'))[1] AS asmt_score")
-                self.aggs.append("(array_agg(rec.record_id ORDER BY rec.occurred_on DESC, rec.record_id DESC) "
-                                 "FILTER (WHERE rec.kind = 'annual_assessment'))[1] AS asmt_id")
+                # the latest assessment counts: the last of the ascending arrays (see _sql)
+                self.aggs.append(("array_agg(rec.score ORDER BY rec.occurred_on, rec.record_id) "
+                                  "FILTER (WHERE rec.kind = 'annual_assessment')", "asmt_scores", None))
+                self.aggs.append(("array_agg(rec.record_id ORDER BY rec.occurred_on, rec.record_id) "
+                                  "FILTER (WHERE rec.kind = 'annual_assessment')", "asmt_ids", None))
+                self.lasts += [("asmt_scores", "asmt_score"), ("asmt_ids", "asmt_id")]
                 pre.append(("ASSESSMENT", "年度考核得分", None, "a.asmt_id IS NOT NULL",
                             "ARRAY[a.asmt_id]", "coalesce(a.asmt_score, 0::numeric)",
                             f"'年度考核得分 ' || {_pts('a.asmt_score')} || ' 分'"))
@@ -198,20 +205,23 @@ class _Compiler:
                 has, pts, txt = self._item_exprs(item, key, -penalty_sign, verbs[1])
                 pre.append((item.code, item.clause, None, has, f"a.{key}_ids", pts, txt))
 
-        raw_score = "(" + " + ".join([base_sql, *(p[5] for p in pre)]) + ")"
-        s1 = raw_score
+        # each line's points once (pp_), their sum once (raw0), the floor once (s1): later layers refer to them
+        for k, p in enumerate(pre, 1):
+            self.pre_points.append(f"(CASE WHEN {p[3]} THEN {p[5]} ELSE 0::numeric END) AS pp_{k}")
+        raw_score = "(" + " + ".join([base_sql, *(f"a.pp_{k}" for k in range(1, len(pre) + 1))]) + ")"
+        s1 = "a.raw0"
         post: list[tuple[str, str, str | None, str, str, str, str]] = []
         if rs.floor is not None:
             f = _n(rs.floor)
-            post.append(("FLOOR", "", None, f"{raw_score} < {f}", "NULL::uuid[]", f"({f} - {raw_score})",
-                         f"'得分 ' || {_pts(raw_score)} || ' 低于下限，按 ' || {_pts(f)} || ' 分计'"))
-            s1 = f"GREATEST({raw_score}, {f})"
-        score = s1
+            post.append(("FLOOR", "", None, f"a.raw0 < {f}", "NULL::uuid[]", f"({f} - a.raw0)",
+                         f"'得分 ' || {_pts('a.raw0')} || ' 低于下限，按 ' || {_pts(f)} || ' 分计'"))
+            s1 = f"GREATEST(a.raw0, {f})"
+        score = "a.s1"
         if rs.ceiling is not None:
             c = _n(rs.ceiling)
-            post.append(("CEILING", "", None, f"{s1} > {c}", "NULL::uuid[]", f"({c} - {s1})",
-                         f"'得分 ' || {_pts(s1)} || ' 高于上限，按 ' || {_pts(c)} || ' 分计'"))
-            score = f"LEAST({s1}, {c})"
+            post.append(("CEILING", "", None, f"a.s1 > {c}", "NULL::uuid[]", f"({c} - a.s1)",
+                         f"'得分 ' || {_pts('a.s1')} || ' 高于上限，按 ' || {_pts(c)} || ' 分计'"))
+            score = f"LEAST(a.s1, {c})"
 
         excluded = self._excluded()
         # an excluded subject gets exactly one line, saying why; no other line of the rule set
@@ -221,7 +231,9 @@ class _Compiler:
         if src is ScoreSource.ASSESSMENT:
             self._slot("NO_ASSESSMENT", "", None, "a.excluded_reason = 'no_assessment'", "NULL::uuid[]",
                        "0::numeric", _q(f"{self.year} 年度无可用的年度考核得分，无法评定等级"))
-        for code, clause, indicator_code, has, ids, pts, txt in (*pre, *post):
+        for k, (code, clause, indicator_code, has, ids, _, txt) in enumerate(pre, 1):
+            self._slot(code, clause, indicator_code, f"a.excluded_reason IS NULL AND ({has})", ids, f"a.pp_{k}", txt)
+        for code, clause, indicator_code, has, ids, pts, txt in post:
             self._slot(code, clause, indicator_code, f"a.excluded_reason IS NULL AND ({has})", ids,
                        f"(CASE WHEN {has} THEN {pts} ELSE 0::numeric END)", txt)
 
@@ -231,7 +243,7 @@ class _Compiler:
         exclusion_case = "NULL::text" if exclusion_case == "CASE " else exclusion_case + " ELSE NULL END"
         grade = "CASE " + " ".join(f"WHEN {self._band(b, 'a.score0')} THEN {_q(str(b.grade))}"
                                    for b in rs.bands) + " END"
-        return CycleSql(select=self._sql(base_sql, score, exclusion_case, grade), args=args,
+        return CycleSql(select=self._sql(base_sql, raw_score, s1, score, exclusion_case, grade), args=args,
                         slots=tuple(self.slots))
 
     def _indicator(self, ind: Indicator, total_w: Decimal) -> list[tuple[str, str, str | None, str, str, str, str]]:
@@ -281,35 +293,61 @@ class _Compiler:
         return (f"{classes} AND (s.service_scope IN ({scopes}) OR "
                 f"(s.service_scope IS NULL AND s.subject_class <> {mi}))")
 
-    def _sql(self, base: str, score: str, exclusion_case: str, grade: str) -> str:
+    def _sql(self, base: str, raw: str, s1: str, score: str, exclusion_case: str, grade: str) -> str:
         dishonesty = _q(str(RecordCategory.DISHONESTY))
-        aggs = "".join(f",\n           {a}" for a in self.aggs)
+        aggs = "".join(f",\n               {expr} AS {name}" for expr, name, _ in self.aggs)
+        outer = "".join(f", g.{name}" if default is None else f", coalesce(g.{name}, {default}) AS {name}"
+                        for _, name, default in self.aggs)
+        lasts = "".join(f", {col}[cardinality({col})] AS {name}" for col, name in self.lasts)
+        pre_points = "".join(f",\n           {p}" for p in self.pre_points)
         cols = ",\n       ".join(self.line_cols)
-        return f"""WITH subj AS (
-    SELECT s.id AS subject_id, s.region_code, s.subject_class, s.service_scope
-    FROM subject s WHERE s.region_code LIKE $1 AND {self._scope_filter()}
-), rec AS (
-    SELECT r.subject_id, r.id AS record_id, r.kind, r.category, v.amount, v.points, v.score, v.details,
-           coalesce(v.occurred_on, v.decided_on) AS occurred_on
-    FROM subj JOIN credit_record r ON r.subject_id = subj.subject_id
-    JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
-    WHERE r.effective_version IS NOT NULL AND r.status <> 'withdrawn'
-      AND coalesce(v.occurred_on, v.decided_on) BETWEEN $2::date AND $3::date
-      AND coalesce(v.occurred_on, v.decided_on) <= $4::date
-      AND (r.category <> {dishonesty} OR {usable_sql('r', 'v', '$4::date')})
-), a AS (
-    SELECT subj.subject_id, subj.region_code, subj.subject_class, subj.service_scope,
-           (array_agg(rec.details ->> 'agreement_end_reason' ORDER BY rec.occurred_on DESC, rec.record_id DESC)
-              FILTER (WHERE rec.kind = 'agreement_event' AND rec.details ? 'agreement_end_reason'))[1]
-              AS end_reason,
-           coalesce((array_agg(rec.details ->> 'months_in_business'
-                               ORDER BY rec.occurred_on DESC, rec.record_id DESC)
-              FILTER (WHERE rec.category = 'basic' AND rec.details ? 'months_in_business'))[1]::int, 12)
-              AS months{aggs}
-    FROM subj LEFT JOIN rec ON rec.subject_id = subj.subject_id
-    GROUP BY subj.subject_id, subj.region_code, subj.subject_class, subj.service_scope
+        scope = self._scope_filter()
+        # One pass over the records: the usable records of the cycle of the covered subjects are joined and
+        # grouped by subject once (in parallel workers as far as PostgreSQL can), every ordered aggregate sorts
+        # by (occurred_on, record_id) so one sort serves them all ("the latest" is the last element), and
+        # subjects without records join the aggregate afterwards. The few negative records whose usability only
+        # their confirmation instant decides are looked up after the workers (ORDER BY … OFFSET 0 keeps the
+        # sorted scan a subquery of its own): a subquery inside the scan's filter would keep it in one process.
+        # OFFSET 0 keeps each later layer a subquery too, so the points, the raw score and the score are
+        # computed once per subject instead of inlined wherever a later layer names them.
+        return f"""WITH a AS (
+    SELECT s.id AS subject_id, s.region_code, s.subject_class, s.service_scope, g.end_reasons,
+           g.months_all{outer}
+    FROM subject s LEFT JOIN (
+        SELECT rec.subject_id,
+               array_agg(rec.details ->> 'agreement_end_reason' ORDER BY rec.occurred_on, rec.record_id)
+                  FILTER (WHERE rec.kind = 'agreement_event' AND rec.details ? 'agreement_end_reason')
+                  AS end_reasons,
+               array_agg(rec.details ->> 'months_in_business' ORDER BY rec.occurred_on, rec.record_id)
+                  FILTER (WHERE rec.category = 'basic' AND rec.details ? 'months_in_business') AS months_all{aggs}
+        FROM (
+            SELECT r.subject_id, r.id AS record_id, r.kind, r.category, v.amount, v.points, v.score, v.details,
+                   coalesce(v.occurred_on, v.decided_on) AS occurred_on, r.effective_version,
+                   r.category = {dishonesty} AND {usable_sql('r', 'v', '$4::date', 'pub.public_until')} IS NULL
+                   AS doubtful
+            FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
+            JOIN subject s ON s.id = r.subject_id AND s.region_code LIKE $1 AND {scope}
+            LEFT JOIN ({published_sql()}) pub ON pub.item_id = r.id
+            WHERE r.effective_version IS NOT NULL AND r.status <> 'withdrawn'
+              AND coalesce(v.occurred_on, v.decided_on) BETWEEN $2::date AND $3::date
+              AND coalesce(v.occurred_on, v.decided_on) <= $4::date
+              AND (r.category <> {dishonesty} OR {usable_sql('r', 'v', '$4::date', 'pub.public_until')} IS NOT FALSE)
+            ORDER BY r.subject_id, coalesce(v.occurred_on, v.decided_on), r.id OFFSET 0
+        ) rec WHERE NOT rec.doubtful OR {confirmed_usable_sql('rec', '$4::date')}
+        GROUP BY rec.subject_id
+    ) g ON g.subject_id = s.id
+    WHERE s.region_code LIKE $1 AND {scope}
+), l AS (
+    SELECT a.*, end_reasons[cardinality(end_reasons)] AS end_reason,
+           coalesce(months_all[cardinality(months_all)]::int, 12) AS months{lasts} FROM a
 ), x AS (
-    SELECT a.*, {exclusion_case} AS excluded_reason, {score} AS score0 FROM a
+    SELECT a.*, {exclusion_case} AS excluded_reason{pre_points} FROM l AS a OFFSET 0
+), y AS (
+    SELECT a.*, {raw} AS raw0 FROM x AS a OFFSET 0
+), z AS (
+    SELECT a.*, {s1} AS s1 FROM y AS a OFFSET 0
+), w AS (
+    SELECT a.*, {score} AS score0 FROM z AS a OFFSET 0
 )
 SELECT a.subject_id, a.region_code, a.subject_class, a.service_scope,
        CASE WHEN a.excluded_reason IS NULL THEN {base} ELSE 0::numeric END AS base,
@@ -317,35 +355,63 @@ SELECT a.subject_id, a.region_code, a.subject_class, a.service_scope,
        CASE WHEN a.excluded_reason IS NULL THEN {grade} END AS grade,
        a.excluded_reason,
        {cols}
-FROM x AS a"""
+FROM w AS a"""
 
 
-def usable_sql(record: str, version: str, as_of: str) -> str:
-    """Whether a dishonesty record may still be used on ``as_of`` (001 art.24), as ``disclosure.window_for``
-    computes it with the default period: 12 calendar months (China time) from its confirmation, and never
-    before the day after its penalty ends. The window is open at its end, so the record counts on ``as_of``
-    while the window's end (local time) is after that day's midnight.
+def published_sql() -> str:
+    """SELECT (item_id, public_until): the disclosure window of each dishonesty record that was published, from
+    its latest publication (a later withdrawal takes it out of view early but does not reset its window)."""
+    return ("SELECT DISTINCT ON (p.item_id) p.item_id, p.public_until FROM publication p "
+            f"WHERE p.item_type = 'record' AND p.category = {_q(str(RecordCategory.DISHONESTY))} "
+            "AND p.published_at IS NOT NULL AND p.public_until IS NOT NULL ORDER BY p.item_id, p.published_at DESC")
 
-    A record is confirmed no earlier than it was entered and no later than its last update, so the
-    confirmation event is only looked up for the few records whose window ends between those two bounds.
+
+def _bounds(as_of: str) -> tuple[str, str]:
+    # plain timestamp comparisons settle nearly every record without converting it to China time: a window
+    # of 12 calendar months is a year give or take a leap day, so 3 days either side leaves no doubt
+    day = f"{as_of}::timestamp"
+    late = f"(({day} - interval '{_NEGATIVE_MONTHS} months' + interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
+    early = f"(({day} - interval '{_NEGATIVE_MONTHS} months' - interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
+    return late, early
+
+
+def usable_sql(record: str, version: str, as_of: str, published_until: str) -> str:
+    """Whether a dishonesty record may still be used on ``as_of`` (001 art.24), as ``evaluation._fact`` decides:
+    within the window its publication chose when it was published (``published_until``, the collecting
+    department's choice), else within the default window ``disclosure.window_for`` gives it, 12 calendar
+    months (China time) from its confirmation; and never before the day after its penalty ends. The window
+    is open at its end, so the record counts on ``as_of`` while the window's end (local time) is after that
+    day's midnight.
+
+    A record is confirmed no earlier than it was entered and no later than its last update, so entry and
+    update times settle nearly every record; NULL means the confirmation instant decides
+    (``confirmed_usable_sql``). Without that lookup the test runs in parallel workers.
     """
 
     def window(ts: str) -> str:
         return f"((({ts}) AT TIME ZONE 'Asia/Shanghai') + interval '{_NEGATIVE_MONTHS} months')"
 
-    confirmed = (f"SELECT max(e.at) FROM record_event e WHERE e.record_id = {record}.id "
-                 f"AND e.to_status = 'confirmed' AND e.version = {record}.effective_version")
     day = f"{as_of}::timestamp"
     # plain timestamp comparisons settle nearly every record without converting it to China time: a window
     # of 12 calendar months is a year give or take a leap day, so 3 days either side leaves no doubt
     late = f"(({day} - interval '{_NEGATIVE_MONTHS} months' + interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
     early = f"(({day} - interval '{_NEGATIVE_MONTHS} months' - interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
-    return (f"CASE WHEN ({version}.penalty_until + 1)::timestamp > {day} THEN true "
+    return (f"(CASE WHEN ({version}.penalty_until + 1)::timestamp > {day} THEN true "
+            f"WHEN {published_until} IS NOT NULL THEN ({published_until} AT TIME ZONE 'Asia/Shanghai') > {day} "
             f"WHEN {record}.entered_at > {late} THEN true "
             f"WHEN {record}.updated_at < {early} THEN false "
             f"WHEN {window(f'{record}.entered_at')} > {day} THEN true "
             f"WHEN {window(f'{record}.updated_at')} <= {day} THEN false "
-            f"ELSE coalesce({window(confirmed)} > {day}, true) END")
+            "ELSE NULL END)")
+
+
+def confirmed_usable_sql(rec: str, as_of: str) -> str:
+    """For a record ``usable_sql`` left undecided (``rec`` has ``record_id`` and ``effective_version``): whether
+    the default window from its confirmation is still open on ``as_of``."""
+    confirmed = (f"SELECT max(e.at) FROM record_event e WHERE e.record_id = {rec}.record_id "
+                 f"AND e.to_status = 'confirmed' AND e.version = {rec}.effective_version")
+    return (f"coalesce(((({confirmed}) AT TIME ZONE 'Asia/Shanghai') + interval '{_NEGATIVE_MONTHS} months') "
+            f"> {as_of}::timestamp, true)")
 
 
 _NEGATIVE_MONTHS = 12

@@ -45,6 +45,6 @@ def test_quotes_in_rule_set_text_cannot_break_out_of_their_literals() -> None:
 def test_every_shipped_rule_set_compiles_and_measures_are_joined_by_grade() -> None:
     for rs in shipped_rulesets():
         sql = compile_cycle(rs, region_prefix="", cycle_year=2024, as_of=date(2025, 1, 1))
-        assert sql.select.startswith("WITH subj AS")
+        assert sql.select.startswith("WITH a AS")
     m = measures_sql(WUSHAN, table="t", cycle_year=2023)
     assert m is not None and "c.grade = ANY(m.grades)" in m and "2024 AS applies_in_year" in m
