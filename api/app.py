@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,18 +21,37 @@ from api.protection import Protection, ProtectionSettings
 from api.settings import Settings, load_settings
 from api.tracing import configure_tracing, tracer
 from authz import Authorizer, default_authorizer
-from domain.access import Access, PrincipalKind
+from authz.federation import load_federation_clients
+from domain.access import Access, FederationScope, PrincipalKind
 from domain.db import PUBLIC_ROLE, Database, DbScope
 from domain.errors import DomainError, RateLimited
 from domain.publication import publication_generation
+from domain.rules.redaction import FEDERATION_SHAREABLE_FIELDS
 from schema.context import Context
 from schema.root import build_schema
+from tenants import region_tree
 
 log = logging.getLogger("yibao.api")
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
     return JSONResponse(body, status_code=status)
+
+
+def federation_scopes() -> dict[str, FederationScope]:
+    """The configured federation clients (authz/federation.py), checked against the region tree and the
+    shareable fields: a typo in the file stops the app at start-up instead of sharing the wrong thing."""
+    out: dict[str, FederationScope] = {}
+    for client_id, c in load_federation_clients().items():
+        if region_tree().find(c.region_code) is None:
+            raise ValueError(f"federation client {client_id!r}: unknown region {c.region_code!r}")
+        unknown = c.fields - FEDERATION_SHAREABLE_FIELDS
+        if unknown:
+            raise ValueError(f"federation client {client_id!r}: fields {sorted(unknown)} cannot be shared; "
+                             f"choose from {sorted(FEDERATION_SHAREABLE_FIELDS)}")
+        out[client_id] = FederationScope(client_id=client_id, region_code=c.region_code, fields=c.fields,
+                                         name=c.name)
+    return out
 
 
 def create_app(
@@ -42,10 +61,13 @@ def create_app(
     database_factory: Callable[[], Any] | None = None,
     authorizer: Authorizer | None = None,
     protection: ProtectionSettings | None = None,
+    federation: Mapping[str, FederationScope] | None = None,
 ) -> Starlette:
-    """The application. Tests pass their own ``database``; ``serve`` passes a factory run at start-up."""
+    """The application. Tests pass their own ``database``; ``serve`` passes a factory run at start-up.
+    ``federation`` maps federation client ids to their sharing scopes (default: the configured file)."""
     settings = settings or load_settings()
     authz = authorizer or default_authorizer()
+    clients = dict(federation_scopes() if federation is None else federation)
     schema = build_schema(
         max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens
     )
@@ -119,7 +141,10 @@ def create_app(
 
         context = Context(
             db=request.app.state.db,
-            access=Access(principal=principal, authorizer=authz),
+            # A federation client's sharing scope is looked up here, once per request.
+            access=Access(principal=principal, authorizer=authz,
+                          federation=clients.get(principal.id) if principal.kind is PrincipalKind.FEDERATION
+                          else None),
             max_page_size=settings.max_page_size,
         )
         with tracer.start_as_current_span(

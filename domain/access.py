@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from domain.db import PUBLIC_ROLE, DbScope
+from domain.db import FEDERATION_ROLE, PUBLIC_ROLE, DbScope
 from domain.errors import Forbidden, InvalidInput
 from tenants import UnknownRegion, region_tree
 
@@ -67,6 +67,17 @@ class Principal:
         return f"{self.kind}:{self.id}"
 
 
+@dataclass(frozen=True, slots=True)
+class FederationScope:
+    """What a federation client's sharing agreement gives it (001 art.33): the published items of one region
+    subtree, plus the public-plus fields named in ``fields`` for institutions (never for individuals)."""
+
+    client_id: str
+    region_code: str
+    fields: frozenset[str] = frozenset()
+    name: str = ""
+
+
 class Authorizer(Protocol):
     def allows(self, sub: str, obj: str, act: str, rel: str) -> bool: ...
 
@@ -90,6 +101,8 @@ class Access:
 
     principal: Principal
     authorizer: Authorizer
+    # A federation client's configured scope, looked up once per request by the API (None: not configured).
+    federation: FederationScope | None = None
     _db_scope: DbScope | None = field(default=None, init=False)
 
     def relation_to(self, region_code: str) -> str:
@@ -135,6 +148,22 @@ class Access:
         self.require(obj, "read")
         return self.region_prefix
 
+    def public_prefix(self) -> str | None:
+        """The region prefix public reads are confined to: None for everyone but federation clients, whose
+        configured subtree it is; a federation client without a configured scope gets ``Forbidden``."""
+        if self.principal.kind is not PrincipalKind.FEDERATION:
+            return None
+        if self.federation is None or self.federation.client_id != self.principal.id:
+            raise Forbidden(f"Federation client {self.principal.id!r} has no configured sharing scope.",
+                            resource="published", action="read")
+        return region_tree().subtree_prefix(self.federation.region_code)
+
+    def shared_fields(self) -> frozenset[str]:
+        """The public-plus fields the principal's sharing agreement gives it (empty for everyone else)."""
+        if self.principal.kind is not PrincipalKind.FEDERATION or self.federation is None:
+            return frozenset()
+        return self.federation.fields
+
     def db_scope(self) -> DbScope:
         """The row-level security scope of this principal's transactions."""
         if self._db_scope is None:
@@ -145,6 +174,8 @@ class Access:
                 self._db_scope = DbScope(read_prefix=prefix, write_prefix=prefix if writes else "", actor=p.actor)
             elif p.kind is PrincipalKind.SUBJECT:
                 self._db_scope = DbScope(subject_id=p.id, actor=p.actor)
+            elif p.kind is PrincipalKind.FEDERATION:
+                self._db_scope = DbScope(role=FEDERATION_ROLE, actor=p.actor)
             else:
                 self._db_scope = DbScope(role=PUBLIC_ROLE, actor=p.actor)
         return self._db_scope

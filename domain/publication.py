@@ -5,6 +5,18 @@ the item's public view is built once by ``domain.rules.redaction`` and stored wi
 (001 art.23); the public reads only that stored view, through the ``public_item`` view, which drops every
 item outside its window. The subject is notified of each publication (002 art.23).
 
+Evaluation results (001 art.22: institutions' results, whose poor grades make the poor-grade list) take the
+same path as ``item_type = 'result'``: the grade and cycle year are public, the score and the report lines
+(which carry amounts) are not; a sharing agreement may give a federation client the score. Individuals'
+results are never published, masked or not: art.22 names institutions' results, and a grade beside a masked
+name in a county list is easy to re-identify; an individual's public trace is the serious-dishonesty list.
+A result publication is public for its window (``window.result_window``) and only while its result is
+current: the ``public_item`` view drops it the instant a re-evaluation supersedes the result.
+
+Federation clients read the same public items confined to their configured region subtree
+(``Access.public_prefix``), and the ``shared_item`` view adds, for institutions only, the public-plus
+fields their agreement names (``Access.shared_fields``).
+
 Negative information past its window must not be used against the subject again (001 art.24): SQL callers
 (evaluation) use ``yibao_record_usable(record_id, at)``; ``USABLE_RECORD_PREDICATE`` is the same test as a
 clause over a ``credit_record`` alias ``r``.
@@ -14,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -25,10 +37,11 @@ from domain.access import Access, PrincipalKind
 from domain.db import Session
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.paging import Page, decode_cursor, encode_cursor
-from domain.rules.catalog import RecordCategory, RecordKind, SubjectClass, SubjectKind
-from domain.rules.disclosure import window_for
-from domain.rules.lists import SERIOUS_DISHONESTY_KINDS
+from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass, SubjectKind
+from domain.rules.disclosure import result_window, window_for
+from domain.rules.lists import POOR_GRADE_LIST_GRADES, SERIOUS_DISHONESTY_KINDS
 from domain.rules.redaction import (
+    FEDERATION_SHAREABLE_FIELDS,
     PublicIndividual,
     PublicInstitution,
     RedactionPolicy,
@@ -59,8 +72,14 @@ def _bump_generation() -> None:
     _current_generation = next(_generation)
 
 
+def public_data_changed() -> None:
+    """Say that this request changed what the public can see (publishing an inspection plan, say): the API
+    then drops its anonymous response cache once the request has committed."""
+    _bump_generation()
+
+
 class ItemType(StrEnum):
-    """What a publication makes public: a record now; evaluation results and list entries later."""
+    """What a publication makes public: a record or an institution's evaluation result (list entries later)."""
 
     RECORD = "record"
     RESULT = "result"
@@ -89,8 +108,21 @@ class PublicRecordView:
 
 
 @dataclass(frozen=True)
+class PublicResultView:
+    """An evaluation result as the public sees it: the grade and the cycle, never the score or the report."""
+
+    grade: Grade
+    cycle_year: int
+
+
+# Item category of result publications (records use their RecordCategory).
+RESULT_CATEGORY = "result"
+
+
+@dataclass(frozen=True)
 class PublicItem:
-    """One public item: the redacted subject and record, its region and its window."""
+    """One public item: the redacted subject and record or result, its region and its window; ``shared``
+    holds the public-plus fields a federation client's agreement gives it (institutions only), else empty."""
 
     id: uuid.UUID
     item_type: ItemType
@@ -99,15 +131,22 @@ class PublicItem:
     published_at: datetime | None
     public_until: datetime | None
     subject: PublicInstitution | PublicIndividual
-    record: PublicRecordView
+    record: PublicRecordView | None = None
+    result: PublicResultView | None = None
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_payload(cls, *, id: uuid.UUID, item_type: str, region_code: str, publisher_region: str,
                      published_at: datetime | None, public_until: datetime | None,
-                     payload: dict[str, Any]) -> PublicItem:
+                     payload: dict[str, Any], shared: dict[str, Any] | None = None) -> PublicItem:
+        record = payload.get("record")
+        result = payload.get("result")
         return cls(id=id, item_type=ItemType(item_type), region_code=region_code,
                    publisher_region=publisher_region, published_at=published_at, public_until=public_until,
-                   subject=_subject_from_payload(payload["subject"]), record=_record_from_payload(payload["record"]))
+                   subject=_subject_from_payload(payload["subject"]),
+                   record=_record_from_payload(record) if record is not None else None,
+                   result=PublicResultView(grade=Grade(result["grade"]), cycle_year=int(result["cycleYear"]))
+                   if result is not None else None, shared=shared or {})
 
 
 @dataclass(frozen=True)
@@ -120,7 +159,7 @@ class PublicationView:
     subject_id: uuid.UUID
     region_code: str
     publisher_region: str
-    category: RecordCategory
+    category: RecordCategory | None  # None for an evaluation result
     kind: str
     status: PublicationStatus
     window_months: int | None
@@ -137,7 +176,8 @@ class PublicationView:
     def from_record(cls, r: asyncpg.Record) -> PublicationView:
         return cls(id=r["id"], item_type=ItemType(r["item_type"]), item_id=r["item_id"], subject_id=r["subject_id"],
                    region_code=r["region_code"], publisher_region=r["publisher_region"],
-                   category=RecordCategory(r["category"]), kind=r["kind"], status=PublicationStatus(r["status"]),
+                   category=None if r["category"] == RESULT_CATEGORY else RecordCategory(r["category"]),
+                   kind=r["kind"], status=PublicationStatus(r["status"]),
                    window_months=r["window_months"], prepared_by=r["prepared_by"], prepared_at=r["prepared_at"],
                    published_by=r["published_by"], published_at=r["published_at"], public_until=r["public_until"],
                    withdrawn_by=r["withdrawn_by"], withdrawn_at=r["withdrawn_at"],
@@ -160,12 +200,19 @@ _PUBLICATION_COLUMNS = """p.id, p.item_type, p.item_id, p.subject_id, p.region_c
 # The confirmed content of a record (the version in force) with its subject.
 _RECORD_FOR_PUBLICATION = """
 SELECT r.id, r.subject_id, r.region_code, r.category, r.kind, r.status, r.department, r.effective_version,
-       v.title, v.occurred_on, v.decided_on, v.legal_basis, v.penalty_until, v.clauses,
+       v.title, v.occurred_on, v.decided_on, v.legal_basis, v.penalty_until, v.clauses, v.amount, v.penalty,
        s.kind AS subject_kind, s.subject_class, s.code, s.name, s.region_code AS subject_region
 FROM credit_record r
 JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
 JOIN subject s ON s.id = r.subject_id
 WHERE r.id = $1"""
+
+# An evaluation result with its subject.
+_RESULT_FOR_PUBLICATION = """
+SELECT e.id, e.subject_id, e.region_code, e.cycle_year, e.grade, e.score, e.excluded_reason, e.superseded_at,
+       s.kind AS subject_kind, s.subject_class, s.code, s.name, s.region_code AS subject_region
+FROM evaluation_result e JOIN subject s ON s.id = e.subject_id
+WHERE e.id = $1"""
 
 
 def _subject_payload(subject: PublicInstitution | PublicIndividual) -> dict[str, Any]:
@@ -259,24 +306,104 @@ async def prepare_publication(*, session: Session, access: Access, record_id: uu
     return PublicationView.from_record(created)
 
 
+async def prepare_result_publication(*, session: Session, access: Access, result_id: uuid.UUID,
+                                     window_months: int | None = None, now: datetime) -> PublicationView:
+    """Prepare an institution's current evaluation result for publication (001 art.22), for 6 to 12 months."""
+    row = await _result_row(session, result_id)
+    access.require("publication", "prepare", region_code=row["region_code"])
+    _check_result_publishable(row)
+    result_window(published_at=now, months=window_months)  # checked now so the preparer learns at once
+    publisher = region_tree().publishing_node(row["region_code"]).code
+    try:
+        created = await session.fetchrow(
+            f"""INSERT INTO publication AS p (item_type, item_id, subject_id, region_code, publisher_region,
+                    category, kind, status, window_months, prepared_by, grade, cycle_year)
+                VALUES ('result', $1, $2, $3, $4, '{RESULT_CATEGORY}', $5, 'prepared', $6, $7, $5, $8)
+                RETURNING {_PUBLICATION_COLUMNS}""",
+            result_id, row["subject_id"], row["region_code"], publisher, row["grade"], window_months,
+            access.principal.actor, row["cycle_year"])
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict("This result is already prepared or published; withdraw that first.",
+                       field="resultId") from exc
+    assert created is not None
+    return PublicationView.from_record(created)
+
+
+async def _result_row(session: Session, result_id: uuid.UUID) -> asyncpg.Record:
+    row = await session.fetchrow(_RESULT_FOR_PUBLICATION, result_id)
+    if row is None:
+        raise NotFound("No such evaluation result in your region.", field="resultId")
+    return row
+
+
+def _check_result_publishable(row: asyncpg.Record) -> None:
+    if row["subject_kind"] != SubjectKind.INSTITUTION:
+        raise InvalidInput("An individual's credit result is never published; only institutions' results are "
+                           "(001 art.22).", field="resultId")
+    if row["superseded_at"] is not None:
+        raise Conflict("This result has been superseded by a re-evaluation; publish the current one.",
+                       field="resultId")
+    if row["grade"] is None:
+        raise InvalidInput(f"The subject was excluded from evaluation ({row['excluded_reason']}); there is no "
+                           "grade to publish.", field="resultId")
+
+
+async def _item_row(session: Session, pub: asyncpg.Record) -> asyncpg.Record:
+    if pub["item_type"] == ItemType.RESULT:
+        return await _result_row(session, pub["item_id"])
+    return await _record_row(session, pub["item_id"])
+
+
+def _payload_of(pub: asyncpg.Record, row: asyncpg.Record, policy: RedactionPolicy) -> dict[str, Any]:
+    if pub["item_type"] == ItemType.RESULT:
+        return build_result_payload(row)
+    return build_public_payload(row, policy=policy)
+
+
+def build_result_payload(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
+    """The public view of an institution's evaluation result: the grade and the cycle year, not the score."""
+    subject = public_subject(subject_class=SubjectClass(row["subject_class"]), name=row["name"],
+                             identifier=row["code"], region_code=row["subject_region"])
+    return {"subject": _subject_payload(subject), "result": {"grade": row["grade"], "cycleYear": row["cycle_year"]}}
+
+
+def build_shared_payload(item_type: ItemType, row: asyncpg.Record | dict[str, Any]) -> dict[str, Any] | None:
+    """The public-plus fields a sharing agreement may add (``FEDERATION_SHAREABLE_FIELDS``); None for
+    individuals, of whom nothing beyond the public view is ever shared."""
+    if row["subject_kind"] != SubjectKind.INSTITUTION:
+        return None
+    if item_type is ItemType.RESULT:
+        score = row["score"]
+        shared = {"score": None if score is None else str(score)}
+    else:
+        amount = row["amount"]
+        shared = {"title": row["title"], "amount": None if amount is None else str(amount),
+                  "penalty": row["penalty"]}
+    assert set(shared) <= FEDERATION_SHAREABLE_FIELDS
+    return shared
+
+
 async def preview_publication(*, session: Session, access: Access, id: uuid.UUID, now: datetime,
                               policy: RedactionPolicy | None = None) -> PublicItem:
     """What the public would see if this publication were published now, without publishing it."""
     pub = await _publication_row(session, id)
     if not access.allows("publication", "publish", region_code=pub["region_code"]):
         access.require("publication", "prepare", region_code=pub["region_code"])
-    record = await _record_row(session, pub["item_id"])
-    window = _window(pub, record, now)
+    row = await _item_row(session, pub)
+    window = _window(pub, row, now)
     return PublicItem.from_payload(id=pub["id"], item_type=pub["item_type"], region_code=pub["region_code"],
                                    publisher_region=pub["publisher_region"], published_at=window[0],
                                    public_until=window[1],
-                                   payload=build_public_payload(record, policy=policy or RedactionPolicy()))
+                                   payload=_payload_of(pub, row, policy or RedactionPolicy()))
 
 
-def _window(pub: asyncpg.Record, record: asyncpg.Record, now: datetime) -> tuple[datetime, datetime | None]:
-    category = RecordCategory(record["category"])
+def _window(pub: asyncpg.Record, row: asyncpg.Record, now: datetime) -> tuple[datetime, datetime | None]:
+    if pub["item_type"] == ItemType.RESULT:
+        w = result_window(published_at=now, months=pub["window_months"])
+        return w.published_at, w.public_until
+    category = RecordCategory(row["category"])
     w = window_for(category=category, published_at=now, months=pub["window_months"],
-                   penalty_until=record["penalty_until"] if category is RecordCategory.DISHONESTY else None)
+                   penalty_until=row["penalty_until"] if category is RecordCategory.DISHONESTY else None)
     return w.published_at, w.public_until
 
 
@@ -295,27 +422,36 @@ async def publish(*, session: Session, access: Access, id: uuid.UUID,
     if pub["status"] != PublicationStatus.PREPARED:
         raise Conflict(f"Only a prepared item can be published; this one is {pub['status']}.",
                        field="id", status=pub["status"])
-    record = await _record_row(session, pub["item_id"])
-    if record["status"] != "confirmed":
+    item_type = ItemType(pub["item_type"])
+    row = await _item_row(session, pub)
+    if item_type is ItemType.RESULT:
+        _check_result_publishable(row)
+    elif row["status"] != "confirmed":
         raise Conflict("The record is no longer confirmed; it cannot be published.", field="id",
-                       status=record["status"])
-    payload = build_public_payload(record, policy=policy or RedactionPolicy())
+                       status=row["status"])
+    payload = _payload_of(pub, row, policy or RedactionPolicy())
     # The database's clock decides the instant, the one the public_item view compares windows with.
-    published_at, public_until = _window(pub, record, await session.fetchval("SELECT now()"))
-    institution = record["subject_kind"] == SubjectKind.INSTITUTION
+    published_at, public_until = _window(pub, row, await session.fetchval("SELECT now()"))
+    institution = row["subject_kind"] == SubjectKind.INSTITUTION
     updated = await session.fetchrow(
         f"""UPDATE publication AS p SET status = 'published', published_by = $2, published_at = $3,
-                public_until = $4, publisher_region = $5, public_payload = $6, public_key = $7, public_name = $8
+                public_until = $4, publisher_region = $5, public_payload = $6, public_key = $7, public_name = $8,
+                shared_payload = $9
             WHERE p.id = $1 RETURNING {_PUBLICATION_COLUMNS}""",
         id, p.actor, published_at, public_until, publisher, payload,
-        record["code"] if institution else None, record["name"] if institution else None)
+        row["code"] if institution else None, row["name"] if institution else None,
+        build_shared_payload(item_type, row))
     assert updated is not None
     until = public_until.date().isoformat() if public_until else "长期"
+    if item_type is ItemType.RESULT:
+        what = f"{row['cycle_year']}年度信用评价结果（等级{row['grade']}）"
+    else:
+        what = _CATEGORY_NAMES[RecordCategory(pub["category"])]
     await session.execute(
         """INSERT INTO notification (subject_id, region_code, kind, message, publication_id)
            VALUES ($1, $2, 'published', $3, $4)""",
         pub["subject_id"], pub["region_code"],
-        f"您的{_CATEGORY_NAMES[RecordCategory(pub['category'])]}已由{tree.get(publisher).name}医疗保障局公开，"
+        f"您的{what}已由{tree.get(publisher).name}医疗保障局公开，"
         f"公开期限至{until}。如有异议，可向作出认定的部门提出。", id)
     _bump_generation()
     return PublicationView.from_record(updated)
@@ -382,16 +518,26 @@ async def my_notifications(*, session: Session, access: Access, first: int) -> l
     return [NotificationView(**dict(r)) for r in rows]
 
 
-# ---- The public side: everything below reads only the public_item view.
+# ---- The public side: everything below reads only the public_item view (federation clients: shared_item).
 
 _PUBLIC_COLUMNS = """i.id, i.item_type, i.region_code, i.publisher_region, i.published_at, i.public_until,
     i.public_payload"""
 
 
-def _public_item(r: asyncpg.Record) -> PublicItem:
+def _source(access: Access) -> tuple[str, str]:
+    """The view to read and the extra column: the shared view only for a client with shared fields."""
+    if access.shared_fields():
+        return "shared_item", ", i.shared_payload"
+    return "public_item", ""
+
+
+def _public_item(r: asyncpg.Record, shared_fields: frozenset[str] = frozenset()) -> PublicItem:
+    shared: dict[str, Any] = {}
+    if shared_fields and r.get("shared_payload"):
+        shared = {k: v for k, v in r["shared_payload"].items() if k in shared_fields}
     return PublicItem.from_payload(id=r["id"], item_type=r["item_type"], region_code=r["region_code"],
                                    publisher_region=r["publisher_region"], published_at=r["published_at"],
-                                   public_until=r["public_until"], payload=r["public_payload"])
+                                   public_until=r["public_until"], payload=r["public_payload"], shared=shared)
 
 
 @dataclass(frozen=True)
@@ -400,23 +546,36 @@ class PublicFilter:
     category: RecordCategory | None = None
     kinds: frozenset[RecordKind] | None = None
     institution_code: str | None = None
+    item_type: ItemType | None = ItemType.RECORD  # None: records and results alike
+    grades: frozenset[Grade] | None = None
 
 
-def _public_where(flt: PublicFilter) -> tuple[list[str], list[Any]]:
+def _public_where(flt: PublicFilter, access: Access) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
+    confined = access.public_prefix()
+    if confined is not None:
+        # A federation client sees its configured subtree only, whatever it asks for.
+        args.append(confined + "%")
+        clauses.append(f"i.region_code LIKE ${len(args)}")
     if flt.region_code:
         if region_tree().find(flt.region_code) is None:
             raise InvalidInput(f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
                                field="regionCode")
         args.append(region_tree().subtree_prefix(flt.region_code) + "%")
         clauses.append(f"i.region_code LIKE ${len(args)}")
+    if flt.item_type is not None:
+        args.append(str(flt.item_type))
+        clauses.append(f"i.item_type = ${len(args)}")
     if flt.category:
         args.append(str(flt.category))
         clauses.append(f"i.category = ${len(args)}")
     if flt.kinds is not None:
         args.append(sorted(str(k) for k in flt.kinds))
         clauses.append(f"i.kind = ANY(${len(args)}::text[])")
+    if flt.grades is not None:
+        args.append(sorted(str(g) for g in flt.grades))
+        clauses.append(f"i.grade = ANY(${len(args)}::text[])")
     if flt.institution_code:
         args.append(flt.institution_code.strip().upper())
         clauses.append(f"i.public_key = ${len(args)}")
@@ -427,7 +586,7 @@ async def public_items(*, session: Session, access: Access, flt: PublicFilter, f
                        after: str | None) -> Page[PublicItem]:
     """A page of public items, newest published first."""
     access.require("published", "read")
-    clauses, args = _public_where(flt)
+    clauses, args = _public_where(flt, access)
     key = decode_cursor(after)
     if key is not None:
         at, _, pid = key.partition("|")
@@ -437,10 +596,12 @@ async def public_items(*, session: Session, access: Access, flt: PublicFilter, f
             raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
         clauses.append(f"(i.published_at, i.id) < (${len(args) - 1}, ${len(args)})")
     args.append(first + 1)
+    view, extra = _source(access)
     rows = await session.fetch(
-        f"""SELECT {_PUBLIC_COLUMNS} FROM public_item i WHERE {' AND '.join(clauses)}
+        f"""SELECT {_PUBLIC_COLUMNS}{extra} FROM {view} i WHERE {' AND '.join(clauses)}
             ORDER BY i.published_at DESC, i.id DESC LIMIT ${len(args)}""", *args)
-    items = [_public_item(r) for r in rows]
+    fields = access.shared_fields()
+    items = [_public_item(r, fields) for r in rows]
     keys = [encode_cursor(f"{i.published_at.isoformat() if i.published_at else ''}|{i.id}") for i in items]
     return Page.from_rows(items, keys, first)
 
@@ -448,8 +609,18 @@ async def public_items(*, session: Session, access: Access, flt: PublicFilter, f
 async def count_public_items(*, session: Session, access: Access, flt: PublicFilter) -> int:
     """How many public items match ``flt``."""
     access.require("published", "read")
-    clauses, args = _public_where(flt)
+    clauses, args = _public_where(flt, access)
     return int(await session.fetchval(f"SELECT count(*) FROM public_item i WHERE {' AND '.join(clauses)}", *args))
+
+
+def grades_filter(region_code: str | None, grades: frozenset[Grade] | None = None) -> PublicFilter:
+    """Published institution results (信用评价结果公开, 001 art.22) of a region subtree, of some grades."""
+    return PublicFilter(region_code=region_code, item_type=ItemType.RESULT, grades=grades)
+
+
+def poor_grade_filter(region_code: str | None) -> PublicFilter:
+    """The poor-grade list (信用等级差名单, 001 art.22): published results graded C, D or E."""
+    return grades_filter(region_code, POOR_GRADE_LIST_GRADES)
 
 
 def serious_dishonesty_filter(region_code: str | None) -> PublicFilter:
@@ -463,15 +634,20 @@ async def public_institution(*, session: Session, access: Access, code: str | No
     """An institution with at least one public item, by its unified social credit code or exact name."""
     access.require("published", "read")
     if code:
-        row = await session.fetchrow(
-            "SELECT i.public_payload FROM public_item i WHERE i.public_key = $1 ORDER BY i.published_at DESC LIMIT 1",
-            code.strip().upper())
+        column, value = "public_key", code.strip().upper()
     elif name and name.strip():
-        row = await session.fetchrow(
-            "SELECT i.public_payload FROM public_item i WHERE i.public_name = $1 ORDER BY i.published_at DESC LIMIT 1",
-            name.strip())
+        column, value = "public_name", name.strip()
     else:
         raise InvalidInput("Give an institution's unified social credit code or its full name.", field="code")
+    confined = access.public_prefix()
+    if confined is None:
+        row = await session.fetchrow(
+            f"SELECT i.public_payload FROM public_item i WHERE i.{column} = $1 ORDER BY i.published_at DESC LIMIT 1",
+            value)
+    else:
+        row = await session.fetchrow(
+            f"""SELECT i.public_payload FROM public_item i WHERE i.{column} = $1 AND i.region_code LIKE $2
+                ORDER BY i.published_at DESC LIMIT 1""", value, confined + "%")
     if row is None:
         return None
     found = _subject_from_payload(row["public_payload"]["subject"])
@@ -483,3 +659,17 @@ async def verify_individual(*, session: Session, access: Access, resident_id: st
     access.require("published", "read")
     request = normalize_verification_request(resident_id=resident_id, name=name)
     return bool(await session.fetchval("SELECT yibao_verify_individual($1, $2)", request.resident_id, request.name))
+
+
+async def shared_items(*, session: Session, access: Access, region_code: str | None, first: int,
+                       after: str | None) -> Page[PublicItem]:
+    """A federation client's page of published records and results within its configured subtree, each with
+    the public-plus fields its agreement names (institutions only)."""
+    access.require("shared", "read")
+    return await public_items(session=session, access=access, flt=shared_filter(region_code), first=first,
+                              after=after)
+
+
+def shared_filter(region_code: str | None) -> PublicFilter:
+    """Records and results alike, of a region subtree."""
+    return PublicFilter(region_code=region_code, item_type=None)

@@ -169,6 +169,9 @@ class Publication(SQLModel, table=True):
     public_key: str | None = _col(sa.Text)
     public_name: str | None = _col(sa.Text)
     public_payload: dict[str, Any] | None = _col(pg.JSONB)
+    grade: str | None = _col(sa.Text)
+    cycle_year: int | None = _col(sa.Integer)
+    shared_payload: dict[str, Any] | None = _col(pg.JSONB)
 
 
 class Notification(SQLModel, table=True):

@@ -4,11 +4,17 @@ The public types below are their own classes, built only from ``domain.publicati
 already redacted view): none of them has a field that could hold a resident ID, an unmasked individual's
 name, a phone number, an address, an amount, facts or details. Public queries read through the
 ``public_item`` view only; bureau fields stay behind ``Access.require`` (the public gets FORBIDDEN).
+
+Published evaluation results (``PublicGrade``) carry an institution, its grade and the cycle year: no score,
+no report lines, and no individual (individuals' results are never published). Federation clients get
+``sharedItems``: the same public items confined to their configured region, with a ``SharedDetails`` of the
+public-plus fields their agreement names; it is FORBIDDEN to everyone else.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Annotated
 
@@ -17,11 +23,12 @@ import strawberry
 from domain import publication
 from domain.paging import page_size
 from domain.publication import PublicationView, PublicFilter, PublicItem
+from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.redaction import PublicIndividual as _PublicIndividual
 from domain.rules.redaction import PublicInstitution as _PublicInstitution
 from schema.context import Context, parse_uuid
-from schema.enums import RecordCategory, RecordKind, SubjectClass
+from schema.enums import Grade, RecordCategory, RecordKind, SubjectClass
 from schema.types import PageInfo, Region, region_of
 
 Info = strawberry.Info[Context, None]
@@ -34,6 +41,7 @@ PublicationItemType = strawberry.enum(publication.ItemType, name="PublicationIte
 @strawberry.enum(description="The lists the city bureau publishes (001 art.22).")
 class PublicListKind(Enum):
     SERIOUS_DISHONESTY = "serious_dishonesty"  # 严重失信名单
+    POOR_GRADE = "poor_grade"  # 信用等级差名单: published results graded C, D or E
 
 
 @strawberry.type(description="What the public sees of an institution: its name, code, class and region.")
@@ -91,11 +99,119 @@ class PublicRecord:
     @classmethod
     def of(cls, item: PublicItem) -> PublicRecord:
         r = item.record
+        assert r is not None, "a public record item carries a record"
         return cls(category=r.category, kind=r.kind, title=r.title, department=r.department,
                    occurred_on=r.occurred_on, decided_on=r.decided_on, legal_basis=r.legal_basis,
                    penalty_until=r.penalty_until, clauses=list(r.clauses), published_at=item.published_at,
                    public_until=item.public_until, region=region_of(item.region_code),
                    publisher_region=region_of(item.publisher_region), subject=public_subject_of(item.subject))
+
+
+@strawberry.type(description="A published credit evaluation result of an institution (001 art.22): its grade "
+                             "and cycle year; the score and the report are not public.")
+class PublicGrade:
+    grade: Grade
+    cycle_year: int
+    published_at: datetime | None
+    public_until: datetime | None = strawberry.field(
+        description="When it stops being public; it leaves earlier if a re-evaluation supersedes the result.")
+    region: Region
+    publisher_region: Region
+    institution: PublicInstitution
+
+    @classmethod
+    def of(cls, item: PublicItem) -> PublicGrade:
+        r = item.result
+        assert r is not None and isinstance(item.subject, _PublicInstitution), "a result item of an institution"
+        return cls(grade=r.grade, cycle_year=r.cycle_year, published_at=item.published_at,
+                   public_until=item.public_until, region=region_of(item.region_code),
+                   publisher_region=region_of(item.publisher_region), institution=PublicInstitution.of(item.subject))
+
+
+PublicListItem = Annotated[PublicRecord | PublicGrade, strawberry.union(
+    "PublicListItem", description="An entry of a published list: a record or an evaluation result.")]
+
+
+def public_list_item_of(item: PublicItem) -> PublicRecord | PublicGrade:
+    return PublicGrade.of(item) if item.result is not None else PublicRecord.of(item)
+
+
+@strawberry.type
+class PublicGradeEdge:
+    cursor: str
+    node: PublicGrade
+
+
+@strawberry.type(description="A page of published evaluation results; totalCount counts every match.")
+class PublicGradeConnection:
+    edges: list[PublicGradeEdge]
+    page_info: PageInfo
+    count: strawberry.Private[object]
+
+    @strawberry.field(description="How many published results match (costs one count statement).")
+    async def total_count(self) -> int:
+        return await self.count()  # type: ignore[operator]
+
+
+@strawberry.type
+class PublicListEdge:
+    cursor: str
+    node: PublicListItem
+
+
+@strawberry.type(description="A page of a published list; totalCount counts every entry.")
+class PublicListConnection:
+    edges: list[PublicListEdge]
+    page_info: PageInfo
+    count: strawberry.Private[object]
+
+    @strawberry.field(description="How many entries the list has (costs one count statement).")
+    async def total_count(self) -> int:
+        return await self.count()  # type: ignore[operator]
+
+
+@strawberry.type(description="Public-plus fields a federation client's sharing agreement gives it about an "
+                             "institution (001 art.33); each is null unless the agreement names it, and all are "
+                             "null for individuals.")
+class SharedDetails:
+    title: str | None = strawberry.field(description="The record's title.")
+    amount: Decimal | None = strawberry.field(description="The record's amount in yuan.")
+    penalty: str | None = strawberry.field(description="The record's penalty wording.")
+    score: Decimal | None = strawberry.field(description="The result's score.")
+
+
+@strawberry.type(description="A published item as a federation client sees it.")
+class SharedItem:
+    item: PublicListItem
+    shared: SharedDetails
+
+
+@strawberry.type
+class SharedItemEdge:
+    cursor: str
+    node: SharedItem
+
+
+@strawberry.type(description="A federation client's page of published items in its configured region.")
+class SharedItemConnection:
+    edges: list[SharedItemEdge]
+    page_info: PageInfo
+    count: strawberry.Private[object]
+
+    @strawberry.field(description="How many items match (costs one count statement).")
+    async def total_count(self) -> int:
+        return await self.count()  # type: ignore[operator]
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def shared_item_of(item: PublicItem) -> SharedItem:
+    s = item.shared
+    return SharedItem(item=public_list_item_of(item), shared=SharedDetails(
+        title=s.get("title"), amount=_decimal(s.get("amount")), penalty=s.get("penalty"),
+        score=_decimal(s.get("score"))))
 
 
 @strawberry.type
@@ -132,7 +248,7 @@ class PublicationType:
     def item_type(self) -> PublicationItemType:  # type: ignore[valid-type]
         return self.view.item_type
 
-    @strawberry.field(description="The published record (or, later, result or list entry).")
+    @strawberry.field(description="The published record or evaluation result.")
     def item_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.view.item_id))
 
@@ -148,11 +264,11 @@ class PublicationType:
     def publisher_region(self) -> Region:
         return region_of(self.view.publisher_region)
 
-    @strawberry.field
-    def category(self) -> RecordCategory:
+    @strawberry.field(description="The record's category; null for an evaluation result.")
+    def category(self) -> RecordCategory | None:
         return self.view.category
 
-    @strawberry.field
+    @strawberry.field(description="The record's kind, or the result's grade.")
     def kind(self) -> str:
         return self.view.kind
 
@@ -218,18 +334,28 @@ class SubjectNotification:
     created_at: datetime
 
 
-async def _public_page(info: Info, flt: PublicFilter, first: int, after: str | None) -> PublicRecordConnection:
+async def _page(info: Info, flt: PublicFilter, first: int, after: str | None, edge, connection,  # type: ignore[no-untyped-def]
+                shared: bool = False):
     ctx = info.context
     size = page_size(first, maximum=ctx.max_page_size)
     session = await ctx.session()
-    page = await publication.public_items(session=session, access=ctx.access, flt=flt, first=size, after=after)
+    if shared:
+        page = await publication.shared_items(session=session, access=ctx.access, region_code=flt.region_code,
+                                              first=size, after=after)
+    else:
+        page = await publication.public_items(session=session, access=ctx.access, flt=flt, first=size, after=after)
 
     async def count() -> int:
         return await publication.count_public_items(session=session, access=ctx.access, flt=flt)
 
-    edges = [PublicRecordEdge(cursor=k, node=PublicRecord.of(i)) for i, k in zip(page.items, page.keys, strict=True)]
-    return PublicRecordConnection(edges=edges, count=count, page_info=PageInfo(
+    edges = [edge(k, i) for i, k in zip(page.items, page.keys, strict=True)]
+    return connection(edges=edges, count=count, page_info=PageInfo(
         has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None))
+
+
+async def _public_page(info: Info, flt: PublicFilter, first: int, after: str | None) -> PublicRecordConnection:
+    return await _page(info, flt, first, after, lambda k, i: PublicRecordEdge(cursor=k, node=PublicRecord.of(i)),
+                       PublicRecordConnection)
 
 
 @strawberry.type
@@ -251,12 +377,34 @@ class PublicQuery:
                            category=_RecordCategory(category) if category else None)
         return await _public_page(info, flt, first, after)
 
-    @strawberry.field(description="A published list: the serious-dishonesty list (严重失信名单) for now.")
+    @strawberry.field(description="Published credit evaluation results of institutions, newest first, by region "
+                                  "subtree and grade (001 art.22).")
+    async def public_grades(self, info: Info, region_code: strawberry.ID | None = None, grade: Grade | None = None,
+                            first: int = 20, after: str | None = None) -> PublicGradeConnection:
+        flt = publication.grades_filter(str(region_code) if region_code else None,
+                                        frozenset({_Grade(grade)}) if grade else None)
+        return await _page(info, flt, first, after, lambda k, i: PublicGradeEdge(cursor=k, node=PublicGrade.of(i)),
+                           PublicGradeConnection)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="A published list (001 art.22): the serious-dishonesty list (严重失信名单, "
+                                  "records) or the poor-grade list (信用等级差名单, results graded C, D or E).")
     async def public_lists(self, info: Info, kind: PublicListKind = PublicListKind.SERIOUS_DISHONESTY,
                            region_code: strawberry.ID | None = None, first: int = 20,
-                           after: str | None = None) -> PublicRecordConnection:
-        flt = publication.serious_dishonesty_filter(str(region_code) if region_code else None)
-        return await _public_page(info, flt, first, after)
+                           after: str | None = None) -> PublicListConnection:
+        region = str(region_code) if region_code else None
+        flt = (publication.poor_grade_filter(region) if kind is PublicListKind.POOR_GRADE
+               else publication.serious_dishonesty_filter(region))
+        return await _page(info, flt, first, after,  # type: ignore[no-any-return]
+                           lambda k, i: PublicListEdge(cursor=k, node=public_list_item_of(i)), PublicListConnection)
+
+    @strawberry.field(description="Federation clients only: published records and results of the configured "
+                                  "region subtree, with the public-plus fields of the sharing agreement.")
+    async def shared_items(self, info: Info, region_code: strawberry.ID | None = None, first: int = 20,
+                           after: str | None = None) -> SharedItemConnection:
+        flt = publication.shared_filter(str(region_code) if region_code else None)
+        return await _page(info, flt, first, after,  # type: ignore[no-any-return]
+                           lambda k, i: SharedItemEdge(cursor=k, node=shared_item_of(i)), SharedItemConnection,
+                           shared=True)
 
     @strawberry.field(description="An institution's published credit commitments (信用承诺, 001 art.10).")
     async def public_commitments(self, info: Info, code: str, first: int = 20,
@@ -286,11 +434,11 @@ class PublicQuery:
             has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None))
 
     @strawberry.field(description="What the public would see if this publication were published now.")
-    async def publication_preview(self, info: Info, id: strawberry.ID) -> PublicRecord:
+    async def publication_preview(self, info: Info, id: strawberry.ID) -> PublicListItem:
         ctx = info.context
         item = await publication.preview_publication(session=await ctx.session(), access=ctx.access,
                                                      id=parse_uuid(id, field="id"), now=ctx.now())
-        return PublicRecord.of(item)
+        return public_list_item_of(item)
 
     @strawberry.field(description="Your own notifications (as a subject), newest first.")
     async def my_notifications(self, info: Info, first: int = 20) -> list[SubjectNotification]:
@@ -312,6 +460,17 @@ class PublicationMutation:
         view = await publication.prepare_publication(session=await ctx.session(), access=ctx.access,
                                                      record_id=parse_uuid(record_id, field="recordId"),
                                                      window_months=window_months, now=ctx.now())
+        return PublicationType(view=view)
+
+    @strawberry.mutation(description="Prepare an institution's current evaluation result for publication "
+                                     "(county or city bureau), public for 6 to 12 months (default 12) or until "
+                                     "a re-evaluation supersedes it. Individuals' results are never published.")
+    async def prepare_result_publication(self, info: Info, result_id: strawberry.ID,
+                                         window_months: int | None = None) -> PublicationType:
+        ctx = info.context
+        view = await publication.prepare_result_publication(
+            session=await ctx.session(), access=ctx.access, result_id=parse_uuid(result_id, field="resultId"),
+            window_months=window_months, now=ctx.now())
         return PublicationType(view=view)
 
     @strawberry.mutation(description="Publish a prepared item: the city-level bureau only (001 art.22). "

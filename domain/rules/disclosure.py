@@ -13,7 +13,11 @@ Reading of 001 art.23-24 (Anhui), the source for every period here:
 - negative information (不良信息, our DISHONESTY category) is public "generally for 6 months to 1 year and
   never shorter than the related administrative penalty": the department picks 6 to 12 months (default 12)
   and the window is then stretched to the end of the penalty when that ends later;
-- past its window negative information must no longer be used (art.24), evaluation included.
+- past its window negative information must no longer be used (art.24), evaluation included;
+- an evaluation result (信用评价结果, published by the city under art.22) is public for 12 months by default,
+  6 to 12 at the department's choice (our reading: a result is refreshed every cycle, so a year covers it
+  until the next one), and it leaves the public earlier the instant a re-evaluation supersedes it (the
+  database's ``public_item`` view checks that; no window arithmetic can know it in advance).
 
 Windows are half-open, ``[published_at, public_until)``: at the instant ``public_until`` the record is no
 longer public. Calendar months and penalty dates are counted in China Standard Time (UTC+8, no daylight
@@ -37,6 +41,10 @@ TRUST_MAX_MONTHS = 36  # our choice, see the module docstring
 NEGATIVE_DEFAULT_MONTHS = 12
 NEGATIVE_MIN_MONTHS = 6  # 001 art.23(三)
 NEGATIVE_MAX_MONTHS = 12  # 001 art.23(三)
+
+RESULT_DEFAULT_MONTHS = 12  # our choice, see the module docstring
+RESULT_MIN_MONTHS = 6
+RESULT_MAX_MONTHS = 12
 
 _LONG_TERM = frozenset({RecordCategory.BASIC, RecordCategory.COMMITMENT})
 _MONTH_LIMITS: dict[RecordCategory, tuple[int, int, int]] = {
@@ -95,6 +103,24 @@ def window_for(
         penalty_end = datetime.combine(penalty_until + timedelta(days=1), time(), CHINA_STANDARD_TIME)
         until = max(until, penalty_end.astimezone(UTC))
     return DisclosureWindow(published_at=published, public_until=until)
+
+
+def result_window(*, published_at: datetime, months: int | None = None) -> DisclosureWindow:
+    """The disclosure window of a published evaluation result: ``months`` (6 to 12, default 12) from publishing.
+
+    A superseded result leaves the public before its window ends; that is the view's business, not this one.
+    """
+    published = _utc(published_at, field="published_at")
+    chosen = RESULT_DEFAULT_MONTHS if months is None else months
+    if not RESULT_MIN_MONTHS <= chosen <= RESULT_MAX_MONTHS:
+        raise InvalidInput(
+            f"The disclosure period of an evaluation result must be between {RESULT_MIN_MONTHS} and "
+            f"{RESULT_MAX_MONTHS} months; got {chosen}.",
+            months=chosen,
+            min_months=RESULT_MIN_MONTHS,
+            max_months=RESULT_MAX_MONTHS,
+        )
+    return DisclosureWindow(published_at=published, public_until=_add_months(published, chosen))
 
 
 def is_public(window: DisclosureWindow, at: datetime) -> bool:

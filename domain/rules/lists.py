@@ -37,6 +37,9 @@ SERIOUS_DISHONESTY_KINDS: frozenset[RecordKind] = frozenset(
 )
 DEFAULT_BLACK_LIST_GRADES: frozenset[Grade] = frozenset({Grade.D, Grade.E})
 RED_LIST_GRADE = Grade.A
+# 001 art.22's poor-grade list (信用等级差名单) as published: the grades below "basically trustworthy" in every
+# shipped scheme (C and D of four levels, C to E of five).
+POOR_GRADE_LIST_GRADES: frozenset[Grade] = frozenset({Grade.C, Grade.D, Grade.E})
 
 
 class ListKind(StrEnum):

@@ -110,6 +110,13 @@ DEFAULT_HIDDEN_FROM_PUBLIC: frozenset[str] = frozenset(
 )
 
 
+# Public-plus fields a sharing agreement (001 art.33) may give a federation client, and only about institutions:
+# a record's title, amount and penalty wording, a result's score. Facts, details and staff never leave the
+# bureau (free text can name patients or staff); nothing beyond the public view is ever shared about an
+# individual.
+FEDERATION_SHAREABLE_FIELDS: frozenset[str] = frozenset({"title", "amount", "penalty", "score"})
+
+
 @dataclass(frozen=True, slots=True)
 class RedactionPolicy:
     """Which record fields each audience sees; the hidden sets are configurable per jurisdiction."""

@@ -21,7 +21,15 @@ from domain.db import SingleConnectionDatabase
 from domain.rules.catalog import SubjectClass
 from domain.synthetic import make_resident_id, make_uscc
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer, subject_principal
-from tests.support.publication import PREPARE, PUBLISH, WITHDRAW, insert_confirmed_record, publish_record
+from tests.support.publication import (
+    PREPARE,
+    PUBLISH,
+    WITHDRAW,
+    insert_confirmed_record,
+    insert_result,
+    publish_record,
+    publish_result,
+)
 
 PERSON_NAME = "测试甲乙丙"
 PHONE = "13812345678"
@@ -34,6 +42,8 @@ TITLE = "标题含病人姓名赵隐私"
 PENALTY = "罚款人民币壹万贰仟叁佰肆拾伍元"
 DETAIL = "明细敏感值XYZ987"
 ENTERED_BY = "officer-secret-0042"
+INSTITUTION_SCORE = Decimal("67.89")  # published results show the grade, never the score
+PERSON_SCORE = Decimal("43.21")  # individuals' results are never published
 
 
 def _app(db: SingleConnectionDatabase, settings: Settings, **protection: Any) -> httpx.AsyncClient:
@@ -57,12 +67,14 @@ class Seeded:
         self.person_id: uuid.UUID
         self.institution_id: uuid.UUID
         self.record_ids: list[uuid.UUID] = []
+        self.result_ids: list[uuid.UUID] = []
 
     @property
     def secrets(self) -> list[str]:
         """Values that must never appear in any public answer."""
         return [PERSON_NAME, self.resident_id, self.resident_id[6:14], PHONE, ADDRESS, INSTITUTION_PHONE,
                 INSTITUTION_ADDRESS, "12345.67", "12345", FACTS, TITLE, PENALTY, DETAIL, ENTERED_BY,
+                str(INSTITUTION_SCORE), str(PERSON_SCORE), *(str(r) for r in self.result_ids),
                 str(self.person_id), str(self.institution_id), *(str(r) for r in self.record_ids)]
 
 
@@ -84,6 +96,12 @@ async def _seed(conn: asyncpg.Connection, gql: GraphQL) -> Seeded:
                 clauses=["守法诚信"] if category == "commitment" else None)
             seeded.record_ids.append(record_id)
             await publish_record(gql, record_id)
+    # The institution's result is published (grade C: it is on the poor-grade list); the person's is not.
+    seeded.result_ids.append(await insert_result(conn, subject_id=seeded.institution_id, region="340102",
+                                                 grade="C", score=INSTITUTION_SCORE))
+    await publish_result(gql, seeded.result_ids[-1])
+    seeded.result_ids.append(await insert_result(conn, subject_id=seeded.person_id, region="340102", grade="D",
+                                                 score=PERSON_SCORE))
     return seeded
 
 
@@ -93,6 +111,7 @@ def _arguments(seeded: Seeded) -> list[dict[str, Any]]:
         {"code": seeded.uscc, "regionCode": "340102", "first": 100},
         {"name": seeded.institution_name, "regionCode": "340000", "first": 100},
         {"residentId": seeded.resident_id, "name": PERSON_NAME, "first": 100},
+        {"kind": "POOR_GRADE", "grade": "C", "regionCode": "340100", "first": 100},
     ]
 
 
@@ -151,7 +170,8 @@ async def test_no_personal_value_appears_in_any_answer_the_public_can_get(
     seeded = await _seed(conn, gql)
     schema: GraphQLSchema = client._transport.app.state.schema._schema  # type: ignore[attr-defined]
     queries = _sweep_queries(schema, seeded)
-    assert {"publicRecords", "publicLists", "publicCommitments", "publicInstitution", "verifyIndividual"} <= {
+    assert {"publicRecords", "publicGrades", "publicLists", "publicCommitments", "publicInstitution",
+            "verifyIndividual", "sharedItems"} <= {
         q.split("{", 1)[1].split("(")[0].split("{")[0].strip() for q, _ in queries}
     answers = []
     for query, variables in queries:
@@ -163,6 +183,7 @@ async def test_no_personal_value_appears_in_any_answer_the_public_can_get(
     # The sweep did reach the published items: the institution in full, the individual masked.
     assert seeded.uscc in everything and seeded.institution_name in everything
     assert "测****" in everything and seeded.resident_id[:6] + "********" + seeded.resident_id[-4:] in everything
+    assert "'__typename': 'PublicGrade', 'grade': 'C', 'cycleYear': 2025" in everything
     leaked = [s for s in seeded.secrets if s in everything]
     assert leaked == []
 
@@ -263,8 +284,8 @@ async def test_preview_shows_the_redacted_item_without_publishing_and_withdrawal
                                               amount=AMOUNT)
     prepared = await gql(PREPARE, {"id": str(record_id)}, as_=officer("340102"))
     pub_id = prepared["data"]["preparePublication"]["id"]
-    preview = await gql("""query($id: ID!) { publicationPreview(id: $id) { kind publicUntil
-        subject { ... on PublicIndividual { maskedName } } } }""", {"id": pub_id}, as_=officer("340100"))
+    preview = await gql("""query($id: ID!) { publicationPreview(id: $id) { ... on PublicRecord { kind publicUntil
+        subject { ... on PublicIndividual { maskedName } } } } }""", {"id": pub_id}, as_=officer("340100"))
     assert preview["data"]["publicationPreview"]["subject"] == {"maskedName": "测****"}
     assert (await gql("{ publicRecords { totalCount } }"))["data"]["publicRecords"]["totalCount"] == 0
     await gql(PUBLISH, {"id": pub_id}, as_=officer("340100"))

@@ -50,3 +50,29 @@ async def publish_record(gql: GraphQL, record_id: uuid.UUID, *, county: str = "3
     published = await gql(PUBLISH, {"id": pub_id}, as_=officer(city, OfficerRole.OFFICER))
     assert "errors" not in published, published
     return pub_id
+
+
+PREPARE_RESULT = """mutation($id: ID!, $months: Int) { prepareResultPublication(resultId: $id, windowMonths: $months) {
+    id status itemType kind category publisherRegion { code } } }"""
+
+
+async def insert_result(conn: asyncpg.Connection, *, subject_id: uuid.UUID, region: str, grade: str = "B",
+                        score: Decimal = Decimal("80"), cycle_year: int = 2025) -> uuid.UUID:
+    """A current evaluation result written directly as the owner (under the shipped Anhui rule set)."""
+    return await conn.fetchval(
+        """INSERT INTO evaluation_result (id, subject_id, region_code, subject_class, ruleset_code, ruleset_version,
+               cycle_year, as_of, trigger, base, score, grade, evaluated_by, evaluated_at)
+           SELECT gen_random_uuid(), s.id, $2, s.subject_class, 'ah-institutions', 1, $5, DATE '2026-01-15', 'cycle',
+                  100, $4, $3, 'test', now() FROM subject s WHERE s.id = $1 RETURNING id""",
+        subject_id, region, grade, score, cycle_year)
+
+
+async def publish_result(gql: GraphQL, result_id: uuid.UUID | str, *, county: str = "340102",
+                         city: str = "340100") -> str:
+    """Prepare a result as the county officer and publish it as the city officer; the publication's id."""
+    prepared = await gql(PREPARE_RESULT, {"id": str(result_id)}, as_=officer(county))
+    assert "errors" not in prepared, prepared
+    pub_id = str(prepared["data"]["prepareResultPublication"]["id"])
+    published = await gql(PUBLISH, {"id": pub_id}, as_=officer(city, OfficerRole.OFFICER))
+    assert "errors" not in published, published
+    return pub_id
