@@ -23,7 +23,7 @@ import asyncpg
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
 from domain.db import Session
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.publication import public_data_changed
 from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass
 from domain.rules.disclosure import CHINA_STANDARD_TIME, window_for
@@ -39,6 +39,7 @@ from domain.rules.evaluation import (
     ruleset_to_dict,
 )
 from domain.rules.evaluation.measures import Measure, catalog_by_grade, measure_params_to_dict
+from domain.rules.evaluation.ruleset import local_ruleset_refusal
 from domain.rules.evaluation.sqlgen import compile_cycle, measures_sql
 from domain.rules.inspection import default_ratios_by_grade, draw_plan
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS, ListMembership, list_membership
@@ -128,6 +129,7 @@ async def draft_ruleset(*, session: Session, access: Access, data: Any) -> Store
     if region_tree().find(rs.jurisdiction) is None:
         raise InvalidInput(f"Unknown jurisdiction {rs.jurisdiction!r}.", field="jurisdiction")
     access.require("ruleset", "write", region_code=rs.jurisdiction)
+    await _check_local_allowed(session=session, ruleset=rs)
     if await session.fetchval("SELECT 1 FROM ruleset WHERE code = $1 AND version = $2", rs.code, rs.version):
         raise Conflict(f"Rule set {rs.code} v{rs.version} exists already; draft a new version.", field="version")
     row = await session.fetchrow(
@@ -137,6 +139,18 @@ async def draft_ruleset(*, session: Session, access: Access, data: Any) -> Store
         access.principal.actor)
     assert row is not None
     return StoredRuleSet.from_record(row)
+
+
+async def _check_local_allowed(*, session: Session, ruleset: RuleSet) -> None:
+    """Refuse a local rule set that an active rule set above it forbids (001 art.16)."""
+    above = [r.code for r in region_tree().ancestors(ruleset.jurisdiction)]
+    if not above:
+        return
+    rows = await session.fetch(
+        f"SELECT {RULESET_COLUMNS} FROM ruleset WHERE status = 'active' AND jurisdiction = ANY($1)", above)
+    refusal = local_ruleset_refusal(local=ruleset, higher=[StoredRuleSet.from_record(r).ruleset for r in rows])
+    if refusal is not None:
+        raise Forbidden(refusal, field="jurisdiction")
 
 
 async def activate_ruleset(*, session: Session, access: Access, code: str, version: int) -> StoredRuleSet:
@@ -151,6 +165,7 @@ async def activate_ruleset(*, session: Session, access: Access, code: str, versi
         raise Conflict(f"Rule set {code} v{version} is {stored.status}; only a draft can be activated.")
     if stored.created_by == access.principal.actor:
         raise Conflict("A rule set is activated by someone other than its author.")
+    await _check_local_allowed(session=session, ruleset=stored.ruleset)
     await session.execute(
         "UPDATE ruleset SET status = 'retired' WHERE code = $1 AND status = 'active'", code)
     row = await session.fetchrow(

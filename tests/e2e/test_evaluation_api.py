@@ -172,3 +172,20 @@ async def test_the_measures_catalogue_lists_each_grade_of_a_rule_set_with_its_me
     assert [g["grade"] for g in found] == ["A", "B", "C", "D"]
     assert sorted(m["code"] for g in found for m in g["measures"]) == sorted(
         m.code for m in rs.measures for _ in m.grades)
+
+
+async def test_a_county_rule_set_is_refused_where_the_province_forbids_local_rules(gql, conn) -> None:  # type: ignore[no-untyped-def]
+    province = copy.deepcopy(ruleset_to_dict(shipped_ruleset("ah-institutions")))
+    province.update(code="ah-strict", version=1, allow_local_rulesets=False)
+    drafted = await gql(DRAFT, {"rs": province}, as_=officer("340000"))
+    assert drafted["data"]["draftRuleSet"]["status"] == "draft"
+    activated = await gql('mutation { activateRuleSet(code: "ah-strict", version: 1) { status } }',
+                          as_=officer("340000", OfficerRole.REVIEWER))
+    assert "errors" not in activated, activated
+    local = copy.deepcopy(province)
+    local.update(code="yaohai-local", jurisdiction="340102", allow_local_rulesets=True)
+    before = await count(conn, "ruleset")
+    refused = await gql(DRAFT, {"rs": local}, as_=officer("340102"))
+    assert error_codes(refused) == ["FORBIDDEN"]
+    assert "ah-strict" in refused["errors"][0]["message"]
+    assert await count(conn, "ruleset") == before

@@ -9,6 +9,7 @@ Decimals are written as strings in JSON so that money and scores never pass thro
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -174,6 +175,8 @@ class RuleSet:
     ceiling: Decimal | None = None  # clamp the score down to this
     exclusions: tuple[Exclusion, ...] = ()
     measures: tuple[Measure, ...] = ()
+    # Each level may add local rules (001 art.16) unless the higher rule set says it may not.
+    allow_local_rulesets: bool = True
 
     def applies_to(self, *, subject_class: SubjectClass, service_scope: ServiceScope | None) -> bool:
         """Whether a subject of this class and scope is evaluated under this rule set."""
@@ -404,6 +407,7 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
         ceiling=ceiling,
         exclusions=exclusions,
         measures=measures,
+        allow_local_rulesets=r.flag(d, "allow_local_rulesets", "ruleset", True),
     )
 
 
@@ -690,6 +694,22 @@ def _check_codes(
 # ------------------------------------------------------------------------------------------ serialising
 
 
+def local_ruleset_refusal(*, local: RuleSet, higher: Sequence[RuleSet]) -> str | None:
+    """Why ``local`` may not be added below ``higher`` (active rule sets of its ancestors), or None if it may.
+
+    001 art.16: rules come from the province and each level may add local rules — unless a higher rule set
+    covering the same subject classes says local rule sets are not allowed.
+    """
+    for rs in higher:
+        if rs.allow_local_rulesets or rs.jurisdiction == local.jurisdiction:
+            continue
+        shared = [c.value for c in local.subject_classes if c in rs.subject_classes]
+        if shared:
+            return (f"Rule set {rs.code} v{rs.version} of {rs.jurisdiction} does not allow local rule sets for "
+                    f"{', '.join(shared)}.")
+    return None
+
+
 def ruleset_to_dict(ruleset: RuleSet) -> dict[str, Any]:
     """The JSON form of ``ruleset``; ``parse_ruleset(ruleset_to_dict(rs)) == rs``."""
     out: dict[str, Any] = {
@@ -713,6 +733,7 @@ def ruleset_to_dict(ruleset: RuleSet) -> dict[str, Any]:
         "score_source": ruleset.score_source.value,
         "base_score": str(ruleset.base_score),
         "score_range": {"lower": _s(ruleset.score_range.lower), "upper": _s(ruleset.score_range.upper)},
+        "allow_local_rulesets": ruleset.allow_local_rulesets,
         "floor": _s(ruleset.floor),
         "ceiling": _s(ruleset.ceiling),
         "bands": [
