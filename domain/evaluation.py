@@ -43,7 +43,13 @@ from domain.rules.evaluation.ruleset import local_ruleset_refusal
 from domain.rules.evaluation.sqlgen import compile_cycle, measures_sql
 from domain.rules.inspection import default_ratios_by_grade, draw_plan
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS, ListMembership, list_membership
-from domain.rules.redaction import PublicIndividual, PublicInstitution, public_subject
+from domain.rules.redaction import (
+    PublicIndividual,
+    PublicInstitution,
+    public_subject,
+    public_subject_from_json,
+    public_subject_to_json,
+)
 from domain.rules.warnings import WarningKind, warnings_for
 from domain.subjects import SubjectRow, subjects_by_ids
 from tenants import region_tree
@@ -788,7 +794,7 @@ async def publish_inspection_plan(*, session: Session, access: Access, id: uuid.
     rows = await session.fetch(
         """SELECT s.subject_class, s.name, s.code, s.region_code, a.inspectors FROM inspection_assignment a
            JOIN subject s ON s.id = a.subject_id WHERE a.plan_id = $1 ORDER BY s.region_code, s.code""", id)
-    subjects = [{**_public_subject_dict(public_subject(subject_class=SubjectClass(r["subject_class"]), name=r["name"],
+    subjects = [{**public_subject_to_json(public_subject(subject_class=SubjectClass(r["subject_class"]), name=r["name"],
                                                        identifier=r["code"], region_code=r["region_code"])),
                  "inspectors": list(r["inspectors"])} for r in rows]
     await session.execute(
@@ -796,22 +802,6 @@ async def publish_inspection_plan(*, session: Session, access: Access, id: uuid.
            WHERE id = $1""", id, access.principal.actor, subjects)
     public_data_changed()  # the anonymous response cache must not keep answering without this plan
     return await get_inspection_plan(session=session, access=access, id=id)
-
-
-def _public_subject_dict(s: PublicInstitution | PublicIndividual) -> dict[str, Any]:
-    if isinstance(s, PublicInstitution):
-        return {"kind": "institution", "name": s.name, "code": s.unified_social_credit_code,
-                "subject_class": str(s.subject_class), "region_code": s.region_code}
-    return {"kind": "individual", "masked_name": s.masked_name, "masked_id": s.masked_resident_id,
-            "subject_class": str(s.subject_class), "region_code": s.region_code}
-
-
-def _public_subject_of(d: dict[str, Any]) -> PublicInstitution | PublicIndividual:
-    if d["kind"] == "institution":
-        return PublicInstitution(name=d["name"], unified_social_credit_code=d["code"],
-                                 subject_class=SubjectClass(d["subject_class"]), region_code=d["region_code"])
-    return PublicIndividual(masked_name=d["masked_name"], masked_resident_id=d["masked_id"],
-                            subject_class=SubjectClass(d["subject_class"]), region_code=d["region_code"])
 
 
 async def public_inspection_plans(*, session: Session, region_code: str | None = None,
@@ -823,7 +813,7 @@ async def public_inspection_plans(*, session: Session, region_code: str | None =
            WHERE region_code LIKE $1 AND ($2::int IS NULL OR year = $2) ORDER BY published_at DESC, id LIMIT 100""",
         prefix + "%", year)
     return [PublicPlan(id=r["id"], region_code=r["region_code"], year=r["year"], published_at=r["published_at"],
-                       subjects=tuple(PublicPlanSubject(subject=_public_subject_of(d),
+                       subjects=tuple(PublicPlanSubject(subject=public_subject_from_json(d),
                                                         inspectors=tuple(d["inspectors"]))
                                       for d in r["public_subjects"])) for r in rows]
 

@@ -47,6 +47,8 @@ from domain.rules.redaction import (
     RedactionPolicy,
     public_record_fields,
     public_subject,
+    public_subject_from_json,
+    public_subject_to_json,
 )
 from domain.rules.verification import normalize_verification_request
 from tenants import region_tree
@@ -143,7 +145,7 @@ class PublicItem:
         result = payload.get("result")
         return cls(id=id, item_type=ItemType(item_type), region_code=region_code,
                    publisher_region=publisher_region, published_at=published_at, public_until=public_until,
-                   subject=_subject_from_payload(payload["subject"]),
+                   subject=public_subject_from_json(payload["subject"]),
                    record=_record_from_payload(record) if record is not None else None,
                    result=PublicResultView(grade=Grade(result["grade"]), cycle_year=int(result["cycleYear"]))
                    if result is not None else None, shared=shared or {})
@@ -215,23 +217,6 @@ FROM evaluation_result e JOIN subject s ON s.id = e.subject_id
 WHERE e.id = $1"""
 
 
-def _subject_payload(subject: PublicInstitution | PublicIndividual) -> dict[str, Any]:
-    if isinstance(subject, PublicInstitution):
-        return {"kind": "institution", "name": subject.name,
-                "unifiedSocialCreditCode": subject.unified_social_credit_code,
-                "subjectClass": str(subject.subject_class), "regionCode": subject.region_code}
-    return {"kind": "individual", "maskedName": subject.masked_name, "maskedResidentId": subject.masked_resident_id,
-            "subjectClass": str(subject.subject_class), "regionCode": subject.region_code}
-
-
-def _subject_from_payload(data: dict[str, Any]) -> PublicInstitution | PublicIndividual:
-    if data["kind"] == "institution":
-        return PublicInstitution(name=data["name"], unified_social_credit_code=data["unifiedSocialCreditCode"],
-                                 subject_class=SubjectClass(data["subjectClass"]), region_code=data["regionCode"])
-    return PublicIndividual(masked_name=data["maskedName"], masked_resident_id=data["maskedResidentId"],
-                            subject_class=SubjectClass(data["subjectClass"]), region_code=data["regionCode"])
-
-
 def _record_from_payload(data: dict[str, Any]) -> PublicRecordView:
     def day(key: str) -> date | None:
         value = data.get(key)
@@ -261,7 +246,7 @@ def build_public_payload(row: asyncpg.Record | dict[str, Any], *, policy: Redact
         elif name == "clauses":
             value = list(value or ())
         record[name] = value
-    return {"subject": _subject_payload(subject), "record": record}
+    return {"subject": public_subject_to_json(subject), "record": record}
 
 
 async def _record_row(session: Session, record_id: uuid.UUID) -> asyncpg.Record:
@@ -364,7 +349,8 @@ def build_result_payload(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]
     """The public view of an institution's evaluation result: the grade and the cycle year, not the score."""
     subject = public_subject(subject_class=SubjectClass(row["subject_class"]), name=row["name"],
                              identifier=row["code"], region_code=row["subject_region"])
-    return {"subject": _subject_payload(subject), "result": {"grade": row["grade"], "cycleYear": row["cycle_year"]}}
+    result = {"grade": row["grade"], "cycleYear": row["cycle_year"]}
+    return {"subject": public_subject_to_json(subject), "result": result}
 
 
 def build_shared_payload(item_type: ItemType, row: asyncpg.Record | dict[str, Any]) -> dict[str, Any] | None:
@@ -650,7 +636,7 @@ async def public_institution(*, session: Session, access: Access, code: str | No
                 ORDER BY i.published_at DESC LIMIT 1""", value, confined + "%")
     if row is None:
         return None
-    found = _subject_from_payload(row["public_payload"]["subject"])
+    found = public_subject_from_json(row["public_payload"]["subject"])
     return found if isinstance(found, PublicInstitution) else None
 
 

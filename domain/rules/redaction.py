@@ -7,9 +7,11 @@ structural: the public gets a fixed whitelist of subject fields and of record fi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from domain.errors import InvalidInput
 from domain.rules.catalog import SubjectClass, SubjectKind
@@ -188,3 +190,22 @@ def public_subject(
         region_code=region_code,
         masked_resident_id=mask_resident_id(identifier),
     )
+
+
+def public_subject_to_json(subject: PublicInstitution | PublicIndividual) -> dict[str, Any]:
+    """The stored JSON form of a public subject (publication payloads, published inspection plans)."""
+    if isinstance(subject, PublicInstitution):
+        return {"kind": "institution", "name": subject.name,
+                "unifiedSocialCreditCode": subject.unified_social_credit_code,
+                "subjectClass": str(subject.subject_class), "regionCode": subject.region_code}
+    return {"kind": "individual", "maskedName": subject.masked_name, "maskedResidentId": subject.masked_resident_id,
+            "subjectClass": str(subject.subject_class), "regionCode": subject.region_code}
+
+
+def public_subject_from_json(data: Mapping[str, Any]) -> PublicInstitution | PublicIndividual:
+    """A public subject back from ``public_subject_to_json``'s form."""
+    if data["kind"] == "institution":
+        return PublicInstitution(name=data["name"], unified_social_credit_code=data["unifiedSocialCreditCode"],
+                                 subject_class=SubjectClass(data["subjectClass"]), region_code=data["regionCode"])
+    return PublicIndividual(masked_name=data["maskedName"], masked_resident_id=data["maskedResidentId"],
+                            subject_class=SubjectClass(data["subjectClass"]), region_code=data["regionCode"])

@@ -175,3 +175,15 @@ def test_public_view_of_an_institution_shows_its_name_and_code() -> None:
         subject_class=SubjectClass.RETAIL_PHARMACY,
         region_code="340100",
     )
+
+
+def test_public_subjects_survive_their_stored_json_form() -> None:
+    from domain.rules.redaction import public_subject_from_json, public_subject_to_json
+
+    institution = public_subject(subject_class=SubjectClass.RETAIL_PHARMACY, name="益康大药房",
+                                 identifier="91500237MA5U7XXXXX", region_code="500237")
+    person = public_subject(subject_class=SubjectClass.DOCTOR, name="张三", identifier="11010519491231002X",
+                            region_code="500237")
+    for subject in (institution, person):
+        assert public_subject_from_json(public_subject_to_json(subject)) == subject
+    assert "张三" not in str(public_subject_to_json(person))
