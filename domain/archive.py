@@ -18,7 +18,7 @@ from domain import evaluation
 from domain.access import Access, PrincipalKind
 from domain.db import Session
 from domain.errors import Forbidden, InvalidInput, NotFound
-from domain.paging import decode_cursor, encode_cursor
+from domain.paging import decode_time_cursor, encode_time_cursor
 from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.records import DECLARABLE_CATEGORIES, RecordContent, check_content
 from domain.rules.workflow import (
@@ -496,14 +496,10 @@ async def list_records(
     """Records in the principal's subtree (a review queue, say), newest first."""
     where, args = _record_scope(access, flt)
     args.append(first + 1)
-    cursor = decode_cursor(after)
+    cursor = decode_time_cursor(after)
     keyset = ""
     if cursor:
-        at, _, rid = cursor.partition("|")
-        try:
-            args += [datetime.fromisoformat(at), uuid.UUID(rid)]
-        except ValueError as exc:
-            raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+        args += list(cursor)
         keyset = "AND (r.entered_at, r.id) < ($5, $6)"
     rows = await session.fetch(
         f"{_SELECT_RECORD} WHERE {where} {keyset} ORDER BY r.entered_at DESC, r.id DESC LIMIT $4", *args
@@ -519,7 +515,7 @@ async def count_records(*, session: Session, access: Access, flt: RecordFilter) 
 
 
 def record_cursor(record: CreditRecordView) -> str:
-    return encode_cursor(f"{record.entered_at.isoformat()}|{record.id}")
+    return encode_time_cursor(record.entered_at, record.id)
 
 
 def money(value: Decimal | None) -> Decimal | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from domain.errors import InvalidInput
@@ -32,6 +34,23 @@ def decode_cursor(cursor: str | None) -> str | None:
     if not text.startswith(_CURSOR_PREFIX):
         raise InvalidInput("The cursor is not one this API handed out.", field="after")
     return text[len(_CURSOR_PREFIX) :]
+
+
+def encode_time_cursor(at: datetime | None, id: uuid.UUID) -> str:
+    """A cursor for rows ordered newest first by (timestamp, id)."""
+    return encode_cursor(f"{at.isoformat() if at else ''}|{id}")
+
+
+def decode_time_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The (timestamp, id) inside a cursor from ``encode_time_cursor``; ``InvalidInput`` for anything else."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    at, _, id = key.partition("|")
+    try:
+        return datetime.fromisoformat(at), uuid.UUID(id)
+    except ValueError as exc:
+        raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
 
 
 def page_size(first: int | None, *, default: int = 20, maximum: int = MAX_PAGE_SIZE) -> int:

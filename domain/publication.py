@@ -36,7 +36,7 @@ import asyncpg
 from domain.access import Access, PrincipalKind
 from domain.db import Session
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from domain.paging import Page, decode_cursor, encode_cursor
+from domain.paging import Page, decode_time_cursor, encode_time_cursor
 from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass, SubjectKind
 from domain.rules.disclosure import result_window, window_for
 from domain.rules.lists import POOR_GRADE_LIST_GRADES, SERIOUS_DISHONESTY_KINDS
@@ -475,13 +475,9 @@ async def list_publications(*, session: Session, access: Access, status: Publica
     prefix = access.read_prefix("publication")
     args: list[Any] = [prefix + "%", str(status) if status else None]
     keyset = ""
-    key = decode_cursor(after)
-    if key is not None:
-        at, _, pid = key.partition("|")
-        try:
-            args += [datetime.fromisoformat(at), uuid.UUID(pid)]
-        except ValueError as exc:
-            raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+    cursor = decode_time_cursor(after)
+    if cursor is not None:
+        args += list(cursor)
         keyset = "AND (p.prepared_at, p.id) < ($3, $4)"
     args.append(first + 1)
     rows = await session.fetch(
@@ -489,7 +485,7 @@ async def list_publications(*, session: Session, access: Access, status: Publica
             AND ($2::text IS NULL OR p.status = $2) {keyset}
             ORDER BY p.prepared_at DESC, p.id DESC LIMIT ${len(args)}""", *args)
     items = [PublicationView.from_record(r) for r in rows]
-    return Page.from_rows(items, [encode_cursor(f"{v.prepared_at.isoformat()}|{v.id}") for v in items], first)
+    return Page.from_rows(items, [encode_time_cursor(v.prepared_at, v.id) for v in items], first)
 
 
 async def my_notifications(*, session: Session, access: Access, first: int) -> list[NotificationView]:
@@ -573,13 +569,9 @@ async def public_items(*, session: Session, access: Access, flt: PublicFilter, f
     """A page of public items, newest published first."""
     access.require("published", "read")
     clauses, args = _public_where(flt, access)
-    key = decode_cursor(after)
-    if key is not None:
-        at, _, pid = key.partition("|")
-        try:
-            args += [datetime.fromisoformat(at), uuid.UUID(pid)]
-        except ValueError as exc:
-            raise InvalidInput("The cursor is not one this API handed out.", field="after") from exc
+    cursor = decode_time_cursor(after)
+    if cursor is not None:
+        args += list(cursor)
         clauses.append(f"(i.published_at, i.id) < (${len(args) - 1}, ${len(args)})")
     args.append(first + 1)
     view, extra = _source(access)
@@ -588,7 +580,7 @@ async def public_items(*, session: Session, access: Access, flt: PublicFilter, f
             ORDER BY i.published_at DESC, i.id DESC LIMIT ${len(args)}""", *args)
     fields = access.shared_fields()
     items = [_public_item(r, fields) for r in rows]
-    keys = [encode_cursor(f"{i.published_at.isoformat() if i.published_at else ''}|{i.id}") for i in items]
+    keys = [encode_time_cursor(i.published_at, i.id) for i in items]
     return Page.from_rows(items, keys, first)
 
 
