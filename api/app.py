@@ -69,7 +69,11 @@ def create_app(
     authz = authorizer or default_authorizer()
     clients = dict(federation_scopes() if federation is None else federation)
     schema = build_schema(
-        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_query_cost,
+        max_page=settings.max_page_size,
     )
     ide_html = get_graphql_ide_html()
     guard = Protection.create(schema._schema, protection)

@@ -18,6 +18,7 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
+QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
@@ -33,6 +34,8 @@ def _classify_pre_execution(err: GraphQLError) -> tuple[str, str]:
         return QUERY_TOO_DEEP, f"The query is nested too deeply ({msg})."
     if "aliases found" in msg:
         return TOO_MANY_ALIASES, f"The query uses too many aliases ({msg})."
+    if "objects, more than the" in msg:
+        return QUERY_TOO_COSTLY, msg
     if "tokens" in msg and "Parsing aborted" in msg:
         return QUERY_TOO_LARGE, "The query is too large; ask for fewer fields or split it."
     if msg.startswith("Syntax Error"):

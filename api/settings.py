@@ -28,6 +28,7 @@ class Settings:
     max_query_depth: int = field(default_factory=lambda: _int("YIBAO_MAX_QUERY_DEPTH", 10))
     max_aliases: int = field(default_factory=lambda: _int("YIBAO_MAX_ALIASES", 15))
     max_tokens: int = field(default_factory=lambda: _int("YIBAO_MAX_TOKENS", 2000))
+    max_query_cost: int = field(default_factory=lambda: _int("YIBAO_MAX_QUERY_COST", 5000))
     max_body_bytes: int = field(default_factory=lambda: _int("YIBAO_MAX_BODY_BYTES", 64 * 1024))
     max_page_size: int = field(default_factory=lambda: _int("YIBAO_MAX_PAGE_SIZE", 100))
     pool_size: int = field(default_factory=lambda: _int("YIBAO_POOL_SIZE", 10))

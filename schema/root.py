@@ -7,16 +7,18 @@ from pathlib import Path
 import strawberry
 from opentelemetry import trace
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.tools import merge_types
 
 from schema.archive import ArchiveMutation, ArchiveQuery
+from schema.cost import query_cost_limiter
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.public import PublicationMutation, PublicQuery
 
@@ -51,8 +53,13 @@ class FederatedSchema(strawberry.federation.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2000) -> strawberry.Schema:
+def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int = 2000, max_cost: int = 5000,
+                 max_page: int = 100) -> strawberry.Schema:
     """The federated schema with hostile-query limits and the parser and validation caches."""
+    limits = [
+        depth_rule(max_depth, None, None),
+        alias_rule(max_aliases),
+    ]
     query = merge_types("Query", QUERIES)
     mutation = merge_types("Mutation", MUTATIONS)
     return FederatedSchema(
@@ -63,9 +70,11 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ParserCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            # The limits as validation rules built once: the validation cache is keyed by the rule classes, and
+            # strawberry's limiter extensions would build new classes on every request, so it would never hit.
+            lambda: AddValidationRules(limits),
             lambda: ValidationCache(maxsize=512),
+            query_cost_limiter(max_cost=max_cost, max_page=max_page),
             NameTheOperationSpan,
         ],
     )

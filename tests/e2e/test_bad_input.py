@@ -167,3 +167,33 @@ async def test_an_invalid_page_size_is_refused(gql) -> None:  # type: ignore[no-
 async def test_a_foreign_cursor_is_refused(gql) -> None:  # type: ignore[no-untyped-def]
     body = await gql('{ subjects(after: "%%%") { totalCount } }', as_=officer("340100"))
     assert error_codes(body) == ["INVALID_INPUT"]
+
+
+async def test_a_query_that_could_return_too_many_objects_is_refused_before_execution(gql, db) -> None:  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+    stop = db.listen(lambda q: statements.append(q.query))
+    body = await gql("{ subjects(first: 100) { edges { node { records(first: 100) { versions { title } } } } } }",
+                     as_=officer("340100"))
+    stop()
+    assert error_codes(body) == ["QUERY_TOO_COSTLY"] and body["data"] is None
+    assert "smaller pages" in body["errors"][0]["message"]
+    assert statements == []  # refused in validation: not one SQL statement ran
+
+
+async def test_a_page_size_given_as_a_variable_counts_at_its_value(gql) -> None:  # type: ignore[no-untyped-def]
+    query = """query($n: Int!) { subjects(first: $n) { edges { node { records(first: 60) { kind } } } } }"""
+    assert error_codes(await gql(query, {"n": 100}, as_=officer("340100"))) == ["QUERY_TOO_COSTLY"]
+    assert "errors" not in await gql(query, {"n": 5}, as_=officer("340100"))
+
+
+async def test_cost_follows_fragments(gql) -> None:  # type: ignore[no-untyped-def]
+    query = """{ subjects(first: 100) { edges { node { ...Deep } } } }
+               fragment Deep on Subject { records(first: 100) { kind status } }"""
+    body = await gql(query, as_=officer("340100"))
+    assert error_codes(body) == ["QUERY_TOO_COSTLY"]
+
+
+async def test_an_ordinary_dashboard_page_is_well_within_the_cost_limit(gql) -> None:  # type: ignore[no-untyped-def]
+    body = await gql("{ subjects(first: 50) { totalCount edges { node { code records(first: 3) { kind } } } } }",
+                     as_=officer("340100"))
+    assert "errors" not in body

@@ -105,13 +105,14 @@ async def _seed(conn: asyncpg.Connection, gql: GraphQL) -> Seeded:
     return seeded
 
 
-# Values for arguments the sweep knows how to fill (public keys only; never a bureau id).
+# Values for arguments the sweep knows how to fill (public keys only; never a bureau id). Pages of 5 hold every
+# seeded item and keep the sweep's deep selections (every reachable field) within the query cost limit.
 def _arguments(seeded: Seeded) -> list[dict[str, Any]]:
     return [
-        {"code": seeded.uscc, "regionCode": "340102", "first": 100},
-        {"name": seeded.institution_name, "regionCode": "340000", "first": 100},
-        {"residentId": seeded.resident_id, "name": PERSON_NAME, "first": 100},
-        {"kind": "POOR_GRADE", "grade": "C", "regionCode": "340100", "first": 100},
+        {"code": seeded.uscc, "regionCode": "340102", "first": 5},
+        {"name": seeded.institution_name, "regionCode": "340000", "first": 5},
+        {"residentId": seeded.resident_id, "name": PERSON_NAME, "first": 5},
+        {"kind": "POOR_GRADE", "grade": "C", "regionCode": "340100", "first": 5},
     ]
 
 
@@ -176,8 +177,8 @@ async def test_no_personal_value_appears_in_any_answer_the_public_can_get(
     answers = []
     for query, variables in queries:
         body = await gql(query, variables)
-        assert "QUERY_TOO_DEEP" not in error_codes(body) and "GRAPHQL_VALIDATION_FAILED" not in error_codes(body), (
-            query, body)
+        refused_unread = {"QUERY_TOO_DEEP", "QUERY_TOO_COSTLY", "GRAPHQL_VALIDATION_FAILED"}
+        assert not refused_unread & set(error_codes(body)), (query, body)  # the sweep must reach the data
         answers.append(str(body))
     everything = "\n".join(answers)
     # The sweep did reach the published items: the institution in full, the individual masked.
