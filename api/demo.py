@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from authz import default_authorizer
-from domain import archive, subjects
+from domain import archive, publication, subjects
 from domain.access import Access, OfficerRole, Principal, PrincipalKind
 from domain.db import Database, DbScope
 from domain.rules.catalog import RecordKind, ServiceScope, SubjectClass
@@ -52,6 +52,8 @@ for _region, _label in [
         ]
 
 DEMO_COUNTIES = ["340102", "340104", "500237", "500101"]
+# The city-level bureau that publishes for each demo county (a municipality publishes for itself).
+DEMO_PUBLISHERS = {"340102": "340100", "340104": "340100", "500237": "500000", "500101": "500000"}
 INSTITUTION_NAMES = ["人民医院", "中医院", "社区卫生服务中心", "乡镇卫生院", "诊所", "门诊部", "大药房", "药店"]
 
 
@@ -128,7 +130,31 @@ async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 
                 if row.kind == "institution":
                     institutions.append(row.id)
                 await _demo_records(s, rng, row.id, row.subject_class, officer, reviewer, confirmer, today)
+            publisher = Access(principal=officer_principal(f"{DEMO_PUBLISHERS[county]}-officer"), authorizer=authz)
+            await _demo_publications(s, officer, publisher)
     return added
+
+
+async def _demo_publications(s, county: Access, city: Access) -> None:  # type: ignore[no-untyped-def]
+    """The county prepares and the city publishes: institutions' current grades, dishonesty and commitments."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(tz=UTC)
+    prefix = county.region_prefix
+    results = await s.fetch(
+        """SELECT r.id FROM evaluation_result r JOIN subject s ON s.id = r.subject_id
+           WHERE r.region_code = $1 AND r.superseded_at IS NULL AND r.grade IS NOT NULL
+             AND s.kind = 'institution'""", prefix)
+    for r in results:
+        view = await publication.prepare_result_publication(session=s, access=county, result_id=r["id"], now=now)
+        await publication.publish(session=s, access=city, id=view.id)
+    records = await s.fetch(
+        """SELECT id FROM credit_record WHERE region_code = $1 AND status = 'confirmed'
+             AND kind IN ('recovered_funds', 'late_repayment', 'staff_points', 'credit_commitment', 'commendation')""",
+        prefix)
+    for r in records:
+        view = await publication.prepare_publication(session=s, access=county, record_id=r["id"], now=now)
+        await publication.publish(session=s, access=city, id=view.id)
 
 
 async def _demo_records(

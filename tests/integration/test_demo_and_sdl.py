@@ -23,6 +23,11 @@ async def test_demo_data_goes_through_the_workflow_and_names_its_officers(
         "SELECT count(*) FROM credit_record_version v WHERE v.author_id = '' OR v.author_id IS NULL"
     )
     assert unattributed == 0
+    # The county prepared and the city-level bureau published, so the public has something to see.
+    publishers = {r["publisher_region"] for r in await conn.fetch(
+        "SELECT DISTINCT publisher_region FROM publication WHERE status = 'published'")}
+    assert publishers == {"340100", "500000"}
+    assert await conn.fetchval("SELECT count(*) FROM publication WHERE item_type = 'result'") > 0
     assert await seed_demo(db, subjects_per_county=6) == 0  # idempotent
 
 
