@@ -29,7 +29,7 @@ from domain.rules.redaction import PublicIndividual as _PublicIndividual
 from domain.rules.redaction import PublicInstitution as _PublicInstitution
 from schema.context import Context, parse_uuid
 from schema.enums import Grade, RecordCategory, RecordKind, SubjectClass
-from schema.types import PageInfo, Region, region_of
+from schema.types import CountedPage, PageInfo, Region, region_of
 
 Info = strawberry.Info[Context, None]
 
@@ -143,14 +143,8 @@ class PublicGradeEdge:
 
 
 @strawberry.type(description="A page of published evaluation results; totalCount counts every match.")
-class PublicGradeConnection:
+class PublicGradeConnection(CountedPage):
     edges: list[PublicGradeEdge]
-    page_info: PageInfo
-    count: strawberry.Private[object]
-
-    @strawberry.field(description="How many published results match (costs one count statement).")
-    async def total_count(self) -> int:
-        return await self.count()  # type: ignore[operator]
 
 
 @strawberry.type
@@ -160,14 +154,8 @@ class PublicListEdge:
 
 
 @strawberry.type(description="A page of a published list; totalCount counts every entry.")
-class PublicListConnection:
+class PublicListConnection(CountedPage):
     edges: list[PublicListEdge]
-    page_info: PageInfo
-    count: strawberry.Private[object]
-
-    @strawberry.field(description="How many entries the list has (costs one count statement).")
-    async def total_count(self) -> int:
-        return await self.count()  # type: ignore[operator]
 
 
 @strawberry.type(description="Public-plus fields a federation client's sharing agreement gives it about an "
@@ -193,14 +181,8 @@ class SharedItemEdge:
 
 
 @strawberry.type(description="A federation client's page of published items in its configured region.")
-class SharedItemConnection:
+class SharedItemConnection(CountedPage):
     edges: list[SharedItemEdge]
-    page_info: PageInfo
-    count: strawberry.Private[object]
-
-    @strawberry.field(description="How many items match (costs one count statement).")
-    async def total_count(self) -> int:
-        return await self.count()  # type: ignore[operator]
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -221,14 +203,8 @@ class PublicRecordEdge:
 
 
 @strawberry.type(description="A page of public records; totalCount counts every match.")
-class PublicRecordConnection:
+class PublicRecordConnection(CountedPage):
     edges: list[PublicRecordEdge]
-    page_info: PageInfo
-    count: strawberry.Private[object]
-
-    @strawberry.field(description="How many public records match (costs one count statement).")
-    async def total_count(self) -> int:
-        return await self.count()  # type: ignore[operator]
 
 
 @strawberry.type(description="The whole answer to a verification: nothing about the person beyond this.")

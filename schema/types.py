@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -346,20 +347,26 @@ class PageInfo:
 
 
 @strawberry.type
+class CountedPage:
+    """What every paged connection has: its PageInfo, and a totalCount computed only when a client asks."""
+
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items match, not just this page (costs one count statement).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@strawberry.type
 class SubjectEdge:
     cursor: str
     node: SubjectType
 
 
 @strawberry.type(description="A page of subjects; totalCount counts every match, not just this page.")
-class SubjectConnection:
+class SubjectConnection(CountedPage):
     edges: list[SubjectEdge]
-    page_info: PageInfo
-    count: strawberry.Private[object]
-
-    @strawberry.field(description="How many subjects match the filter (costs one count statement).")
-    async def total_count(self) -> int:
-        return await self.count()  # type: ignore[operator]
 
 
 @strawberry.type
@@ -369,14 +376,8 @@ class CreditRecordEdge:
 
 
 @strawberry.type(description="A page of records; totalCount counts every match, not just this page.")
-class CreditRecordConnection:
+class CreditRecordConnection(CountedPage):
     edges: list[CreditRecordEdge]
-    page_info: PageInfo
-    count: strawberry.Private[object]
-
-    @strawberry.field(description="How many records match the filter (costs one count statement).")
-    async def total_count(self) -> int:
-        return await self.count()  # type: ignore[operator]
 
 
 @strawberry.type(description="How many subjects a region holds, for dashboards.")
