@@ -16,7 +16,7 @@ import asyncpg
 
 from domain import evaluation
 from domain.access import Access, PrincipalKind
-from domain.db import Session
+from domain.db import Session, grouped
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.paging import decode_time_cursor, encode_time_cursor
 from domain.rules.catalog import RecordCategory, RecordKind
@@ -434,10 +434,7 @@ async def latest_records(
         limit,
         str(category) if category else None,
     )
-    out: dict[uuid.UUID, list[CreditRecordView]] = {sid: [] for sid in subject_ids}
-    for r in rows:
-        out[r["subject_id"]].append(CreditRecordView.from_record(r))
-    return out
+    return grouped(rows, keys=subject_ids, key="subject_id", build=CreditRecordView.from_record)
 
 
 async def versions_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordVersion]]:
@@ -446,10 +443,7 @@ async def versions_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[
         f"SELECT {VERSION_COLUMNS} FROM credit_record_version v WHERE v.record_id = ANY($1) ORDER BY v.version",
         record_ids,
     )
-    out: dict[uuid.UUID, list[RecordVersion]] = {rid: [] for rid in record_ids}
-    for r in rows:
-        out[r["record_id"]].append(RecordVersion.from_record(r))
-    return out
+    return grouped(rows, keys=record_ids, key="record_id", build=RecordVersion.from_record)
 
 
 async def events_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordEventView]]:
@@ -459,10 +453,7 @@ async def events_of(*, session: Session, record_ids: list[uuid.UUID]) -> dict[uu
            FROM record_event WHERE record_id = ANY($1) ORDER BY id""",
         record_ids,
     )
-    out: dict[uuid.UUID, list[RecordEventView]] = {rid: [] for rid in record_ids}
-    for r in rows:
-        out[r["record_id"]].append(RecordEventView(**dict(r)))
-    return out
+    return grouped(rows, keys=record_ids, key="record_id", build=lambda r: RecordEventView(**dict(r)))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from opentelemetry import trace
@@ -110,6 +110,20 @@ async def _finish(session: Session, *, commit: bool) -> None:
         await session.tx.commit()
     else:
         await session.tx.rollback()
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def grouped(rows: Sequence[asyncpg.Record], *, keys: Sequence[K], key: str,
+            build: Callable[[asyncpg.Record], V]) -> dict[K, list[V]]:
+    """Rows of one batched statement, built and grouped under the key they were asked for (empty lists kept),
+    so a DataLoader gets an answer for every key."""
+    out: dict[K, list[V]] = {k: [] for k in keys}
+    for r in rows:
+        out[r[key]].append(build(r))
+    return out
 
 
 QueryListener = Callable[[asyncpg.connection.LoggedQuery], None]

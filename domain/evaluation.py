@@ -22,7 +22,7 @@ import asyncpg
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.db import Session
+from domain.db import Session, grouped
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.publication import public_data_changed
 from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass
@@ -463,10 +463,8 @@ async def lines_of(*, session: Session, result_ids: list[uuid.UUID]) -> dict[uui
     rows = await session.fetch(
         """SELECT result_id, line_no, item_code, clause, indicator_code, record_ids, points, explanation
            FROM evaluation_line WHERE result_id = ANY($1) ORDER BY result_id, line_no""", result_ids)
-    out: dict[uuid.UUID, list[StoredLine]] = {rid: [] for rid in result_ids}
-    for r in rows:
-        out[r["result_id"]].append(StoredLine(**{**dict(r), "record_ids": tuple(r["record_ids"])}))
-    return out
+    return grouped(rows, keys=result_ids, key="result_id",
+                   build=lambda r: StoredLine(**{**dict(r), "record_ids": tuple(r["record_ids"])}))
 
 
 async def measures_of(*, session: Session, result_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[StoredMeasure]]:
@@ -474,10 +472,8 @@ async def measures_of(*, session: Session, result_ids: list[uuid.UUID]) -> dict[
     rows = await session.fetch(
         """SELECT result_id, code, grade, description, clause, params, discretionary, condition, applies_in_year
            FROM applied_measure WHERE result_id = ANY($1) ORDER BY result_id, code""", result_ids)
-    out: dict[uuid.UUID, list[StoredMeasure]] = {rid: [] for rid in result_ids}
-    for r in rows:
-        out[r["result_id"]].append(StoredMeasure(**{**dict(r), "grade": Grade(r["grade"])}))
-    return out
+    return grouped(rows, keys=result_ids, key="result_id",
+                   build=lambda r: StoredMeasure(**{**dict(r), "grade": Grade(r["grade"])}))
 
 
 # ---------------------------------------------------------------------------------------------- the cycle
