@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.access import Access
 from domain.db import Database, Session
+from domain.errors import InvalidInput
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -76,8 +77,6 @@ class Context:
 
 
 def parse_uuid(value: str, *, field: str) -> uuid.UUID:
-    from domain.errors import InvalidInput
-
     try:
         return uuid.UUID(str(value))
     except ValueError as exc:

@@ -15,8 +15,11 @@ from domain import archive, evaluation, subjects
 from domain.archive import CreditRecordView, RecordEventView, RecordVersion
 from domain.db import Session
 from domain.evaluation import StoredResult
+from domain.paging import page_size
+from domain.rules.catalog import RecordCategory as RecordCategoryValue
+from domain.rules.workflow import RecordState
 from domain.subjects import SubjectRow
-from schema.context import Context
+from schema.context import Context, parse_uuid
 from schema.enums import (
     RecordAction,
     RecordCategory,
@@ -130,8 +133,6 @@ class RecordEvent:
 
     @classmethod
     def from_view(cls, e: RecordEventView) -> RecordEvent:
-        from domain.rules.workflow import RecordState
-
         return cls(
             action=e.action,
             version=e.version,
@@ -238,14 +239,12 @@ async def _latest(
     session: Session, keys: list[tuple[uuid.UUID, int, str | None]]
 ) -> dict[tuple[uuid.UUID, int, str | None], list[CreditRecordView]]:
     # Group the page's keys by (limit, category): one statement per distinct shape, not per subject.
-    from domain.rules.catalog import RecordCategory as Cat
-
     out: dict[tuple[uuid.UUID, int, str | None], list[CreditRecordView]] = {}
     shapes = {(limit, cat) for _, limit, cat in keys}
     for limit, cat in shapes:
         ids = [sid for sid, lim, c in keys if (lim, c) == (limit, cat)]
         found = await archive.latest_records(
-            session=session, subject_ids=ids, limit=limit, category=Cat(cat) if cat else None
+            session=session, subject_ids=ids, limit=limit, category=RecordCategoryValue(cat) if cat else None
         )
         for sid, records in found.items():
             out[(sid, limit, cat)] = records
@@ -316,8 +315,6 @@ class SubjectType:
     async def records(
         self, info: strawberry.Info[Context, None], first: int = 5, category: RecordCategory | None = None
     ) -> list[CreditRecordType]:
-        from domain.paging import page_size
-
         size = page_size(first, maximum=info.context.max_page_size)
         key = (self.row.id, size, str(category) if category else None)
         found = await info.context.loader("latest", _latest, list).load(key)
@@ -334,8 +331,6 @@ class SubjectType:
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> SubjectType | None:
-        from schema.context import parse_uuid
-
         row = await info.context.loader("subjects", _subjects).load(parse_uuid(id, field="id"))
         return cls(row=row) if row else None
 
