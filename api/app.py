@@ -17,15 +17,16 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from api import errors
 from api.identity import principal_from_headers
+from api.listener import EventListener
 from api.protection import Protection, ProtectionSettings
 from api.settings import Settings, load_settings
 from api.tracing import configure_tracing, tracer
 from authz import Authorizer, default_authorizer
 from authz.federation import load_federation_clients
 from domain.access import Access, FederationScope, PrincipalKind
+from domain.consumers import CONSUMERS, drain_all
 from domain.db import PUBLIC_ROLE, Database, DbScope
 from domain.errors import DomainError, RateLimited
-from domain.publication import publication_generation
 from domain.rules.redaction import FEDERATION_SHAREABLE_FIELDS
 from schema.context import Context
 from schema.root import build_schema
@@ -82,14 +83,23 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         configure_tracing()
         owned = False
+        listener: EventListener | None = None
         if database is not None:
             app.state.db = database
         elif database_factory is not None:
             app.state.db = await database_factory()
             owned = True
+            # Other processes' commits: empty this process's anonymous cache, fan out to subscribers, and
+            # drain the consumers (a catch-up timer covers a NOTIFY lost while the connection was down).
+            listener = EventListener(db=app.state.db, on_public_change=guard.cache.invalidate,
+                                     consumers=CONSUMERS)
+            await listener.start()
+        app.state.listener = listener
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             if owned:
                 await app.state.db.close()
 
@@ -141,7 +151,6 @@ def create_app(
             if refused is not None:
                 return _json(400, {"errors": [errors.error_body(errors.VALIDATION_FAILED, refused)]})
         epoch = guard.cache.epoch
-        generation = publication_generation()
 
         context = Context(
             db=request.app.state.db,
@@ -165,9 +174,12 @@ def create_app(
             except BaseException:
                 await context.finish(commit=False)
                 raise
-        if publication_generation() != generation:
-            # Something was published or withdrawn and is now committed (or rolled back): drop cached answers.
-            guard.cache.invalidate()
+        if context.committed_position is not None:
+            # After commit, the consequences (re-grading, take-down, notices) run before the caller hears back,
+            # so it reads its own writes; other processes hear of the commit through NOTIFY.
+            drained = await drain_all(request.app.state.db, CONSUMERS)
+            if context.public_changed or drained.public_changed:
+                guard.cache.invalidate()
         response: dict[str, Any] = {"data": result.data}
         if gql_errors:
             response["errors"] = [errors.format_error(e) for e in gql_errors]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from authz import default_authorizer
 from domain import archive, publication, subjects
 from domain.access import Access, OfficerRole, Principal, PrincipalKind
+from domain.consumers import CONSUMERS, drain_all
 from domain.db import Database, DbScope
 from domain.rules.catalog import RecordKind, ServiceScope, SubjectClass
 from domain.rules.records import RecordContent
@@ -130,8 +131,12 @@ async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 
                 if row.kind == "institution":
                     institutions.append(row.id)
                 await _demo_records(s, rng, row.id, row.subject_class, officer, reviewer, confirmer, today)
-            publisher = Access(principal=officer_principal(f"{DEMO_PUBLISHERS[county]}-officer"), authorizer=authz)
+        # The confirmations re-grade their subjects after commit, as in the API; then the grades are published.
+        await drain_all(db, CONSUMERS)
+        publisher = Access(principal=officer_principal(f"{DEMO_PUBLISHERS[county]}-officer"), authorizer=authz)
+        async with db.session(publisher.db_scope()) as s:
             await _demo_publications(s, officer, publisher)
+        await drain_all(db, CONSUMERS)
     return added
 
 

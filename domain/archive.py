@@ -14,10 +14,10 @@ from typing import Any
 
 import asyncpg
 
-from domain import evaluation
 from domain.access import Access, PrincipalKind
 from domain.db import Session, grouped
 from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.events import DomainEvent, EventType
 from domain.paging import decode_time_cursor, encode_time_cursor
 from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.records import DECLARABLE_CATEGORIES, RecordContent, check_content
@@ -40,7 +40,18 @@ VERSION_COLUMNS = """v.record_id, v.version, v.title, v.facts, v.amount, v.point
     v.decided_on, v.penalty, v.penalty_until, v.legal_basis, v.clauses, v.details, v.author_id, v.author_kind,
     v.change_reason, v.created_at"""
 
-_CHANGES_THE_SCORE = frozenset({RecordAction.CONFIRM, RecordAction.WITHDRAW})
+# The event each workflow step records (a withdrawal of a record in force first records its request).
+_EVENT = {
+    RecordAction.REVIEW_APPROVE: EventType.RECORD_REVIEWED,
+    RecordAction.VERIFY_DECLARATION: EventType.RECORD_REVIEWED,
+    RecordAction.REVIEW_REJECT: EventType.RECORD_REJECTED,
+    RecordAction.REJECT_DECLARATION: EventType.RECORD_REJECTED,
+    RecordAction.CONFIRM: EventType.RECORD_CONFIRMED,
+    RecordAction.AMEND: EventType.RECORD_AMENDED,
+    RecordAction.WITHDRAW: EventType.RECORD_WITHDRAWN,
+    RecordAction.APPROVE_WITHDRAWAL: EventType.RECORD_WITHDRAWN,
+    RecordAction.REFUSE_WITHDRAWAL: EventType.RECORD_WITHDRAWAL_REFUSED,
+}
 
 # Which Casbin action each workflow step needs.
 _PERMISSION = {
@@ -51,6 +62,8 @@ _PERMISSION = {
     RecordAction.CONFIRM: "confirm",
     RecordAction.AMEND: "write",
     RecordAction.WITHDRAW: "write",
+    RecordAction.APPROVE_WITHDRAWAL: "review",
+    RecordAction.REFUSE_WITHDRAWAL: "review",
 }
 
 
@@ -298,6 +311,8 @@ async def enter_record(
         author_kind="officer",
         action="enter",
     )
+    _emit(session, EventType.RECORD_ENTERED, record_id=record_id, subject_id=subject_id, region=region, kind=kind,
+          version=1, actor=p.actor)
     return await get_record(session=session, access=access, id=record_id)
 
 
@@ -327,7 +342,17 @@ async def declare_record(
         author_kind="subject",
         action="declare",
     )
+    _emit(session, EventType.RECORD_DECLARED, record_id=record_id, subject_id=subject_id, region=region, kind=kind,
+          version=1, actor=p.actor)
     return await get_record(session=session, access=access, id=record_id)
+
+
+def _emit(session: Session, type: EventType, *, record_id: uuid.UUID, subject_id: uuid.UUID, region: str,
+          kind: RecordKind, version: int, actor: str, **extra: Any) -> None:
+    session.emit(DomainEvent(
+        type=type, region_code=region, subject_id=subject_id, item_id=record_id, actor=actor,
+        payload={"recordId": str(record_id), "kind": str(kind), "category": str(kind.category), "version": version,
+                 **{k: v for k, v in extra.items() if v is not None}}))
 
 
 async def act_on_record(
@@ -350,16 +375,24 @@ async def act_on_record(
     if row is None:
         raise NotFound("No such record in your region.", field="id")
     access.require("record", _PERMISSION[action], region_code=row["region_code"])
+    state = RecordState(row["status"])
+    requested_by, before = None, None
+    if state is RecordState.WITHDRAWAL_REQUESTED:
+        request = await session.fetchrow(
+            """SELECT actor_id, from_status FROM record_event WHERE record_id = $1 AND to_status = $2
+               ORDER BY id DESC LIMIT 1""", record_id, str(RecordState.WITHDRAWAL_REQUESTED))
+        if request is not None:
+            requested_by, before = request["actor_id"], RecordState(request["from_status"])
     history = RecordHistory(
         entered_by=row["author_id"],
         reviewed_by=row["reviewed_by"],
         confirmed_by=row["confirmed_by"],
         version=row["current_version"],
         confirmed_version=row["effective_version"],
+        withdrawal_requested_by=requested_by,
+        state_before_withdrawal=before,
     )
-    step = transition(
-        state=RecordState(row["status"]), action=action, actor_id=access.principal.id, history=history, reason=reason
-    )
+    step = transition(state=state, action=action, actor_id=access.principal.id, history=history, reason=reason)
     h = step.history
     if action is RecordAction.AMEND:
         if content is None:
@@ -396,20 +429,15 @@ async def act_on_record(
         action=str(action),
         actor_kind="officer",
     )
-    if action in _CHANGES_THE_SCORE:
-        # Real-time evaluation (001 art.17): a confirmed or withdrawn record re-grades its cycle at once.
-        occurred = await session.fetchval(
-            "SELECT occurred_on FROM credit_record_version WHERE record_id = $1 AND version = $2",
-            record_id,
-            h.confirmed_version or h.version,
-        )
-        await evaluation.reevaluate_after_change(
-            session=session,
-            subject_id=row["subject_id"],
-            cycle_year=(occurred or today).year,
-            today=today,
-            actor=access.principal.actor,
-        )
+    event = (EventType.RECORD_WITHDRAWAL_REQUESTED if step.state is RecordState.WITHDRAWAL_REQUESTED
+             else _EVENT[action])
+    # The cycle a record in force counts in: consumers re-grade it (real time, 001 art.17) after commit.
+    occurred = await session.fetchval(
+        "SELECT occurred_on FROM credit_record_version WHERE record_id = $1 AND version = $2",
+        record_id, h.confirmed_version or h.version)
+    _emit(session, event, record_id=record_id, subject_id=row["subject_id"], region=row["region_code"],
+          kind=RecordKind(row["kind"]), version=h.version, actor=access.principal.actor, status=str(step.state),
+          reason=step.reason, cycleYear=(occurred or today).year)
     return await get_record(session=session, access=access, id=record_id)
 
 

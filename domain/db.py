@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import asyncpg
 from opentelemetry import trace
 
+from domain.events import INSERT_EVENTS, OUTBOX_LOCK, Audience, DomainEvent, insert_arguments
+
 APP_ROLE = "yibao_app"
 PUBLIC_ROLE = "yibao_public"
 FEDERATION_ROLE = "yibao_federation"  # public_item plus the shared_item view (migration 0006)
@@ -70,6 +72,45 @@ class Session:
         self.conn = conn
         self.tx = tx
         self._lock = asyncio.Lock()
+        self.pending: list[DomainEvent] = []  # events to write at commit (the outbox)
+        self.pending_sql: list[tuple[str, tuple[Any, ...]]] = []  # set-based events (a whole cycle's results)
+        self.last_position: int | None = None  # the newest position written at commit, if any
+        self.public_changed = False  # whether a committed event changes what the public sees
+
+    def emit(self, event: DomainEvent) -> None:
+        """Record that something happened; it is written to the outbox at commit, with the change itself."""
+        self.pending.append(event)
+        if Audience.PUBLIC in event.audience_set():
+            self.public_changed = True
+
+    def emit_query(self, select: str, *args: Any) -> None:
+        """Record one event per row of ``select`` (columns: type, region_code, subject_id, item_id, actor,
+        audiences, payload, public_payload), written at commit like ``emit``: for set-based work."""
+        self.pending_sql.append((select, args))
+
+    async def flush_events(self) -> None:
+        """Write the pending events as the transaction's last statements, under the outbox lock, so positions
+        follow commit order (migration 0007). Called just before commit."""
+        if not self.pending and not self.pending_sql:
+            return
+        events, self.pending = self.pending, []
+        queries, self.pending_sql = self.pending_sql, []
+        positions: list[int] = []
+        async with self._lock:
+            with _span(INSERT_EVENTS):
+                await self.conn.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_LOCK)
+                if events:
+                    positions.append(await self.conn.fetchval(
+                        f"WITH e AS ({INSERT_EVENTS} RETURNING position) SELECT max(position) FROM e",
+                        *insert_arguments(events)))
+                for select, args in queries:
+                    last = await self.conn.fetchval(
+                        f"""WITH e AS (INSERT INTO domain_event (type, region_code, subject_id, item_id, actor,
+                                audiences, payload, public_payload) {select} RETURNING position)
+                            SELECT max(position) FROM e""", *args)
+                    if last is not None:
+                        positions.append(last)
+        self.last_position = max(positions, default=None)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self._lock:
@@ -107,6 +148,11 @@ async def _start(conn: asyncpg.Connection, scope: DbScope) -> Session:
 
 async def _finish(session: Session, *, commit: bool) -> None:
     if commit:
+        try:
+            await session.flush_events()
+        except BaseException:
+            await session.tx.rollback()
+            raise
         await session.tx.commit()
     else:
         await session.tx.rollback()
@@ -132,6 +178,8 @@ QueryListener = Callable[[asyncpg.connection.LoggedQuery], None]
 class Database:
     """A pool of connections, each request getting one transaction with its scope applied."""
 
+    url: str | None = None  # where a dedicated LISTEN connection connects (None: no listening)
+
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
         self._listeners: list[QueryListener] = []
@@ -152,6 +200,7 @@ class Database:
         pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=setup)
         db = cls(pool)
         db._listeners = listeners
+        db.url = url
         return db
 
     def listen(self, listener: QueryListener) -> Callable[[], None]:

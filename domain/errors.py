@@ -46,3 +46,15 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
+
+
+class Lagged(DomainError):
+    """A live subscriber fell too far behind; it resumes from its last position with the ``changes`` query."""
+
+    code = "SUBSCRIBER_LAGGED"
+
+
+class Unavailable(DomainError):
+    """Something this request needs is not running here (e.g. live subscriptions without a listener)."""
+
+    code = "SERVICE_UNAVAILABLE"

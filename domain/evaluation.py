@@ -24,7 +24,7 @@ from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
 from domain.db import Session, grouped
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from domain.publication import public_data_changed
+from domain.events import DomainEvent, EventType
 from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass
 from domain.rules.disclosure import CHINA_STANDARD_TIME, window_for
 from domain.rules.evaluation import (
@@ -178,6 +178,8 @@ async def activate_ruleset(*, session: Session, access: Access, code: str, versi
         f"""UPDATE ruleset SET status = 'active', activated_by = $3, activated_at = now()
             WHERE code = $1 AND version = $2 RETURNING {RULESET_COLUMNS}""", code, version, access.principal.actor)
     assert row is not None
+    session.emit(DomainEvent(type=EventType.RULESET_ACTIVATED, region_code=stored.jurisdiction,
+                             actor=access.principal.actor, payload={"code": code, "version": version}))
     return StoredRuleSet.from_record(row)
 
 
@@ -369,13 +371,15 @@ async def reevaluate_after_change(*, session: Session, subject_id: uuid.UUID, cy
 async def _evaluate_and_store(*, session: Session, subject: SubjectRow, stored: StoredRuleSet, year: int,
                               today: date, actor: str) -> StoredResult:
     rs = stored.ruleset
+    # One re-grade of a subject at a time (concurrent confirmations, a cycle): the current result is unique.
+    await session.execute("SELECT 1 FROM subject WHERE id = $1 FOR UPDATE", subject.id)
     facts = (await load_facts(session=session, subjects=[subject], cycle_year=year, as_of=today))[subject.id]
     ev = evaluate(ruleset=rs, facts=facts, as_of=today, cycle_year=year)
     at = await session.fetchval("SELECT clock_timestamp()")
     result_id = uuid.uuid4()
     previous = await session.fetchrow(
         """UPDATE evaluation_result SET superseded_at = $3, superseded_by = $4
-           WHERE subject_id = $1 AND cycle_year = $2 AND superseded_at IS NULL RETURNING score, grade""",
+           WHERE subject_id = $1 AND cycle_year = $2 AND superseded_at IS NULL RETURNING id, score, grade""",
         subject.id, year, at, result_id)
     row = await session.fetchrow(
         f"""INSERT INTO evaluation_result (id, subject_id, region_code, subject_class, service_scope, ruleset_code,
@@ -402,6 +406,17 @@ async def _evaluate_and_store(*, session: Session, subject: SubjectRow, stored: 
               measure_params_to_dict(m.params), m.discretionary, m.condition, m.applies_in_year) for m in measures])
     await _raise_warnings(session=session, subject=subject, result_id=result_id, ev=ev, ruleset=rs,
                           previous=previous, facts=facts)
+    grade = str(ev.grade) if ev.grade else None
+    if previous is not None:
+        session.emit(DomainEvent(
+            type=EventType.RESULT_SUPERSEDED, region_code=subject.region_code, subject_id=subject.id,
+            item_id=previous["id"], actor=actor,
+            payload={"resultId": str(previous["id"]), "supersededBy": str(result_id), "cycleYear": year}))
+    session.emit(DomainEvent(
+        type=EventType.RESULT_STORED, region_code=subject.region_code, subject_id=subject.id, item_id=result_id,
+        actor=actor, payload={"resultId": str(result_id), "cycleYear": year, "grade": grade,
+                              "score": str(ev.score) if ev.score is not None else None, "trigger": "realtime",
+                              "previousGrade": previous["grade"] if previous is not None else None}))
     return StoredResult.from_record(row)
 
 
@@ -568,10 +583,25 @@ async def run_cycle(*, session: Session, access: Access, region_code: str, cycle
     step(5)
     rows = await session.fetch(f"SELECT grade, count(*) AS n FROM {t} GROUP BY grade")
     await session.execute(f"DROP TABLE {t}")
+    _emit_cycle_events(session, region_prefix=region_tree().subtree_prefix(region_code), cycle_year=cycle_year,
+                       at=at, actor=actor)
     step(6)
     dist = {Grade(r["grade"]) if r["grade"] else None: int(r["n"]) for r in rows}
     return CycleRun(region_code=region_code, cycle_year=cycle_year, ruleset_code=rs.code,
                     ruleset_version=rs.version, evaluated=sum(dist.values()), distribution=dist)
+
+
+def _emit_cycle_events(session: Session, *, region_prefix: str, cycle_year: int, at: datetime, actor: str) -> None:
+    """One result.stored per result the cycle stored and one result.superseded per result it replaced, set-based
+    (the results of one cycle run share their instant)."""
+    for type, instant in ((EventType.RESULT_SUPERSEDED, "superseded_at"), (EventType.RESULT_STORED, "evaluated_at")):
+        session.emit_query(
+            f"""SELECT $1::text, region_code, subject_id, id, $2::text, '{{bureau,subject}}'::text[],
+                       jsonb_build_object('resultId', id, 'cycleYear', cycle_year, 'grade', grade, 'score', score,
+                                          'trigger', 'cycle', 'supersededBy', superseded_by), NULL::jsonb
+                FROM evaluation_result
+                WHERE cycle_year = $3 AND {instant} = $4 AND region_code LIKE $5 || '%'
+                ORDER BY id""", str(type), actor, cycle_year, at, region_prefix)
 
 
 @dataclass(frozen=True)
@@ -793,10 +823,13 @@ async def publish_inspection_plan(*, session: Session, access: Access, id: uuid.
     subjects = [{**public_subject_to_json(public_subject(subject_class=SubjectClass(r["subject_class"]), name=r["name"],
                                                        identifier=r["code"], region_code=r["region_code"])),
                  "inspectors": list(r["inspectors"])} for r in rows]
-    await session.execute(
+    row = await session.fetchrow(
         """UPDATE inspection_plan SET published_at = now(), published_by = $2, public_subjects = $3
-           WHERE id = $1""", id, access.principal.actor, subjects)
-    public_data_changed()  # the anonymous response cache must not keep answering without this plan
+           WHERE id = $1 RETURNING year""", id, access.principal.actor, subjects)
+    assert row is not None
+    summary = {"planId": str(id), "year": row["year"], "regionCode": region, "subjects": len(subjects)}
+    session.emit(DomainEvent(type=EventType.INSPECTION_PLAN_PUBLISHED, region_code=region, item_id=id,
+                             actor=access.principal.actor, payload=summary, public_payload=summary))
     return await get_inspection_plan(session=session, access=access, id=id)
 
 

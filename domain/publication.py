@@ -24,7 +24,6 @@ clause over a ``credit_record`` alias ``r``.
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +35,7 @@ import asyncpg
 from domain.access import Access, PrincipalKind
 from domain.db import Session
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.events import AUDIENCES, Audience, DomainEvent, EventType
 from domain.paging import Page, decode_time_cursor, encode_time_cursor
 from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass, SubjectKind
 from domain.rules.disclosure import result_window, window_for
@@ -59,26 +59,6 @@ USABLE_RECORD_PREDICATE = "yibao_record_usable(r.id, now())"
 # Record fields a public item can ever carry; the redaction policy may hide more of them, never add.
 _PAYLOAD_RECORD_FIELDS = ("category", "kind", "department", "title", "occurred_on", "decided_on",
                           "legal_basis", "penalty_until", "clauses")
-
-_generation = itertools.count(1)
-_current_generation = 0
-
-
-def publication_generation() -> int:
-    """A number that changes whenever something is published or withdrawn in this process (for caches)."""
-    return _current_generation
-
-
-def _bump_generation() -> None:
-    global _current_generation
-    _current_generation = next(_generation)
-
-
-def public_data_changed() -> None:
-    """Say that this request changed what the public can see (publishing an inspection plan, say): the API
-    then drops its anonymous response cache once the request has committed."""
-    _bump_generation()
-
 
 class ItemType(StrEnum):
     """What a publication makes public: a record or an institution's evaluation result (list entries later)."""
@@ -288,6 +268,7 @@ async def prepare_publication(*, session: Session, access: Access, record_id: uu
         raise Conflict("This record is already prepared or published; withdraw that first.",
                        field="recordId") from exc
     assert created is not None
+    _emit_prepared(session, created, access.principal.actor)
     return PublicationView.from_record(created)
 
 
@@ -311,7 +292,15 @@ async def prepare_result_publication(*, session: Session, access: Access, result
         raise Conflict("This result is already prepared or published; withdraw that first.",
                        field="resultId") from exc
     assert created is not None
+    _emit_prepared(session, created, access.principal.actor)
     return PublicationView.from_record(created)
+
+
+def _emit_prepared(session: Session, pub: asyncpg.Record, actor: str) -> None:
+    session.emit(DomainEvent(
+        type=EventType.PUBLICATION_PREPARED, region_code=pub["region_code"], subject_id=pub["subject_id"],
+        item_id=pub["id"], actor=actor,
+        payload={"publicationId": str(pub["id"]), "itemType": pub["item_type"], "itemId": str(pub["item_id"])}))
 
 
 async def _result_row(session: Session, result_id: uuid.UUID) -> asyncpg.Record:
@@ -428,27 +417,18 @@ async def publish(*, session: Session, access: Access, id: uuid.UUID,
         row["code"] if institution else None, row["name"] if institution else None,
         build_shared_payload(item_type, row))
     assert updated is not None
-    until = public_until.date().isoformat() if public_until else "长期"
-    if item_type is ItemType.RESULT:
-        what = f"{row['cycle_year']}年度信用评价结果（等级{row['grade']}）"
-    else:
-        what = _CATEGORY_NAMES[RecordCategory(pub["category"])]
-    await session.execute(
-        """INSERT INTO notification (subject_id, region_code, kind, message, publication_id)
-           VALUES ($1, $2, 'published', $3, $4)""",
-        pub["subject_id"], pub["region_code"],
-        f"您的{what}已由{tree.get(publisher).name}医疗保障局公开，"
-        f"公开期限至{until}。如有异议，可向作出认定的部门提出。", id)
-    _bump_generation()
+    # The public feed carries exactly what the public views show; mirrors rebuild the item from it.
+    public = {"publicationId": str(id), "itemType": str(item_type), "regionCode": pub["region_code"],
+              "publishedAt": published_at.isoformat(),
+              "publicUntil": public_until.isoformat() if public_until else None, "item": payload}
+    session.emit(DomainEvent(
+        type=EventType.PUBLICATION_PUBLISHED, region_code=pub["region_code"], subject_id=pub["subject_id"],
+        item_id=id, actor=p.actor, public_payload=public,
+        payload={"publicationId": str(id), "itemType": str(item_type), "itemId": str(pub["item_id"]),
+                 "category": pub["category"], "grade": row["grade"] if item_type is ItemType.RESULT else None,
+                 "cycleYear": row["cycle_year"] if item_type is ItemType.RESULT else None,
+                 "publisherRegion": publisher, "publicUntil": public["publicUntil"]}))
     return PublicationView.from_record(updated)
-
-
-_CATEGORY_NAMES = {
-    RecordCategory.BASIC: "基本信息",
-    RecordCategory.TRUST: "守信信息",
-    RecordCategory.DISHONESTY: "失信信息",
-    RecordCategory.COMMITMENT: "信用承诺",
-}
 
 
 async def withdraw(*, session: Session, access: Access, id: uuid.UUID, reason: str) -> PublicationView:
@@ -460,13 +440,39 @@ async def withdraw(*, session: Session, access: Access, id: uuid.UUID, reason: s
     pub = await _publication_row(session, id, lock=True)
     if pub["status"] == PublicationStatus.WITHDRAWN:
         raise Conflict("This item is already withdrawn.", field="id")
-    updated = await session.fetchrow(
+    (updated,) = await take_down(session=session, ids=[id], actor=access.principal.actor, reason=reason.strip())
+    return updated
+
+
+async def take_down(*, session: Session, ids: list[uuid.UUID], actor: str, reason: str) -> list[PublicationView]:
+    """下架: withdraw live publications (prepared or published) with a reason, and announce each in the feed so
+    that mirrors delete what is no longer public. Already withdrawn ones are left as they are."""
+    rows = await session.fetch(
         f"""UPDATE publication AS p SET status = 'withdrawn', withdrawn_by = $2, withdrawn_at = now(),
-                withdraw_reason = $3 WHERE p.id = $1 RETURNING {_PUBLICATION_COLUMNS}""",
-        id, access.principal.actor, reason.strip())
-    assert updated is not None
-    _bump_generation()
-    return PublicationView.from_record(updated)
+                withdraw_reason = $3 WHERE p.id = ANY($1) AND p.status <> 'withdrawn'
+            RETURNING {_PUBLICATION_COLUMNS}""", ids, actor, reason)
+    views = [PublicationView.from_record(r) for r in rows]
+    for v in views:
+        was_public = v.published_at is not None
+        session.emit(DomainEvent(
+            type=EventType.PUBLICATION_WITHDRAWN, region_code=v.region_code, subject_id=v.subject_id, item_id=v.id,
+            actor=actor,
+            payload={"publicationId": str(v.id), "itemType": str(v.item_type), "itemId": str(v.item_id),
+                     "reason": reason, "wasPublic": was_public},
+            # the take-down is public (mirrors must delete the item); a never-published one concerns no one else
+            public_payload={"publicationId": str(v.id), "itemType": str(v.item_type), "regionCode": v.region_code}
+            if was_public else None,
+            audiences=None if was_public else frozenset(AUDIENCES[EventType.PUBLICATION_WITHDRAWN]
+                                                        - {Audience.PUBLIC, Audience.FEDERATION})))
+    return views
+
+
+async def live_publications_of(*, session: Session, item_type: ItemType, item_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The prepared or published publications of these records or results."""
+    rows = await session.fetch(
+        "SELECT id FROM publication WHERE item_type = $1 AND item_id = ANY($2) AND status <> 'withdrawn'",
+        str(item_type), item_ids)
+    return [r["id"] for r in rows]
 
 
 async def list_publications(*, session: Session, access: Access, status: PublicationStatus | None, first: int,

@@ -329,9 +329,20 @@ class ArchiveMutation:
     ) -> CreditRecordType:
         return await _act(info, id, _RecordAction.AMEND, reason, content)
 
-    @strawberry.mutation(description="Withdraw a record, with a reason; it stays readable with its history.")
+    @strawberry.mutation(
+        description="撤销: withdraw a record, with a reason; it stays readable with its history. A record with a "
+        "version in force is only marked WITHDRAWAL_REQUESTED: a second officer approves or refuses the request."
+    )
     async def withdraw_record(self, info: Info, id: strawberry.ID, reason: str) -> CreditRecordType:
         return await _act(info, id, _RecordAction.WITHDRAW, reason)
+
+    @strawberry.mutation(description="Approve another officer's request to withdraw a record in force.")
+    async def approve_withdrawal(self, info: Info, id: strawberry.ID) -> CreditRecordType:
+        return await _act(info, id, _RecordAction.APPROVE_WITHDRAWAL)
+
+    @strawberry.mutation(description="Refuse a request to withdraw a record, with a reason; it stays in force.")
+    async def refuse_withdrawal(self, info: Info, id: strawberry.ID, reason: str) -> CreditRecordType:
+        return await _act(info, id, _RecordAction.REFUSE_WITHDRAWAL, reason)
 
 
 __all__ = ["ArchiveMutation", "ArchiveQuery", "_RecordCategory"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -29,8 +29,13 @@ class Context:
         self.db = db
         self.access = access
         self.max_page_size = max_page_size
+        # Live subscriptions: the process's hub (api/subscriptions.py), set by the API when it listens.
+        self.subscribe: Callable[..., AsyncIterator[Any]] | None = None
+        self.connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
         self._now = now or (lambda: datetime.now(tz=CHINA))
         self._session: Session | None = None
+        self.committed_position: int | None = None  # the newest event position this request committed
+        self.public_changed = False  # whether what it committed changes a public answer
         self._opening = asyncio.Lock()  # sibling root fields may ask for the session at the same time
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
@@ -58,6 +63,9 @@ class Context:
         if self._session is not None:
             session, self._session = self._session, None
             await self.db.end(session, commit=commit)
+            if commit:
+                self.committed_position = session.last_position
+                self.public_changed = session.public_changed
 
     def loader(
         self,

@@ -20,12 +20,13 @@ from strawberry.tools import merge_types
 from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.cost import query_cost_limiter
 from schema.evaluation import EvaluationMutation, EvaluationQuery
+from schema.feed import FeedQuery, FeedSubscription
 from schema.public import PublicationMutation, PublicQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 
 # Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery)
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation)
 
 
@@ -65,6 +66,7 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
     return FederatedSchema(
         query=query,
         mutation=mutation,
+        subscription=FeedSubscription,
         # Factories, not instances: strawberry builds fresh extensions per request, while the parser and
         # validation caches live at module level and are shared by every request.
         extensions=[

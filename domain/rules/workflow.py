@@ -9,7 +9,10 @@ confirmed version (``RecordHistory.confirmed_version``) stays in force until the
 the service layer must keep serving that version, not the draft, to evaluations and disclosure.
 
 Withdrawing: WITHDRAW ends the record from any state but WITHDRAWN, with a reason; the withdrawal is itself
-recorded as an event (``Transition``), never a deletion (001 art.31).
+recorded as an event (``Transition``), never a deletion (001 art.31). A record with a version in force took
+three officers to enter, so one officer alone cannot take it out: WITHDRAW then only requests the withdrawal
+(WITHDRAWAL_REQUESTED, the record stays in force) and a different officer approves it (→ WITHDRAWN) or refuses
+it (→ back to the state it was in).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class RecordState(StrEnum):
     REJECTED = "rejected"  # sent back; amend to resubmit
     DECLARED = "declared"  # a subject's own declaration awaiting verification
     WITHDRAWN = "withdrawn"  # 已撤销, final
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"  # 撤销待审: still in force until a second officer approves
 
 
 class RecordAction(StrEnum):
@@ -43,6 +47,8 @@ class RecordAction(StrEnum):
     REJECT_DECLARATION = "reject_declaration"
     WITHDRAW = "withdraw"
     AMEND = "amend"
+    APPROVE_WITHDRAWAL = "approve_withdrawal"
+    REFUSE_WITHDRAWAL = "refuse_withdrawal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,8 @@ class RecordHistory:
     confirmed_by: str | None = None
     version: int = 1
     confirmed_version: int | None = None  # the version in force, if any was ever confirmed
+    withdrawal_requested_by: str | None = None  # who asked to withdraw a record in force
+    state_before_withdrawal: RecordState | None = None  # where a refused withdrawal returns to
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +88,18 @@ _NEXT: Mapping[tuple[RecordState, RecordAction], RecordState] = MappingProxyType
         (S.DECLARED, A.VERIFY_DECLARATION): S.REVIEWED,
         (S.DECLARED, A.REJECT_DECLARATION): S.REJECTED,
         **{(state, A.AMEND): S.ENTERED for state in (S.ENTERED, S.REVIEWED, S.CONFIRMED, S.REJECTED)},
-        **{(state, A.WITHDRAW): S.WITHDRAWN for state in RecordState if state is not S.WITHDRAWN},
+        **{(state, A.WITHDRAW): S.WITHDRAWN for state in RecordState
+           if state not in (S.WITHDRAWN, S.WITHDRAWAL_REQUESTED)},
+        (S.WITHDRAWAL_REQUESTED, A.APPROVE_WITHDRAWAL): S.WITHDRAWN,
+        # the target of a refusal is the state before the request (``RecordHistory.state_before_withdrawal``)
+        (S.WITHDRAWAL_REQUESTED, A.REFUSE_WITHDRAWAL): S.CONFIRMED,
     }
 )
 
 FORWARD_ACTIONS: Mapping[RecordState, frozenset[RecordAction]] = MappingProxyType(
     {state: frozenset(a for (s, a) in _NEXT if s is state) for state in RecordState}
 )
-_REASON_REQUIRED = frozenset({A.REVIEW_REJECT, A.REJECT_DECLARATION, A.WITHDRAW})
+_REASON_REQUIRED = frozenset({A.REVIEW_REJECT, A.REJECT_DECLARATION, A.WITHDRAW, A.REFUSE_WITHDRAWAL})
 
 
 def allowed_actions(state: RecordState) -> tuple[RecordAction, ...]:
@@ -121,8 +133,17 @@ def transition(
     if action in _REASON_REQUIRED and not reason:
         raise InvalidInput(f"A reason is required to {_VERB[action]} a record.", field="reason")
     _check_separation(state=state, action=action, actor_id=actor_id, history=history)
-    new_history = _record(target=target, action=action, actor_id=actor_id, history=history)
+    if action is A.WITHDRAW and history.confirmed_version is not None:
+        target = S.WITHDRAWAL_REQUESTED  # a version is in force: a second officer must approve (see module doc)
+    elif action is A.REFUSE_WITHDRAWAL:
+        target = history.state_before_withdrawal or S.CONFIRMED
+    new_history = _record(target=target, action=action, actor_id=actor_id, history=history, state=state)
     return Transition(target, new_history, state, action, actor_id, reason)
+
+
+def in_force(state: RecordState, history: RecordHistory) -> bool:
+    """Whether a version of the record is in force (used by evaluation and disclosure)."""
+    return history.confirmed_version is not None and state is not S.WITHDRAWN
 
 
 def _check_separation(
@@ -142,11 +163,17 @@ def _check_separation(
             raise Conflict("The officer who entered a record cannot also confirm it.", **details)
         if actor_id == history.reviewed_by:
             raise Conflict("The officer who reviewed a record cannot also confirm it.", **details)
+    if action in (A.APPROVE_WITHDRAWAL, A.REFUSE_WITHDRAWAL) and actor_id == history.withdrawal_requested_by:
+        raise Conflict("The officer who asked to withdraw a record cannot also decide the request.", **details)
 
 
 def _record(
-    *, target: RecordState, action: RecordAction, actor_id: str, history: RecordHistory
+    *, target: RecordState, action: RecordAction, actor_id: str, history: RecordHistory, state: RecordState
 ) -> RecordHistory:
+    if target is S.WITHDRAWAL_REQUESTED:
+        return replace(history, withdrawal_requested_by=actor_id, state_before_withdrawal=state)
+    if action in (A.APPROVE_WITHDRAWAL, A.REFUSE_WITHDRAWAL):
+        return replace(history, withdrawal_requested_by=None, state_before_withdrawal=None)
     if action is A.AMEND:
         # A new version with a fresh chain of duties; the confirmed version (if any) stays in force.
         return RecordHistory(
@@ -167,12 +194,18 @@ _VERB = {
     A.REJECT_DECLARATION: "reject as a declaration",
     A.WITHDRAW: "withdraw",
     A.AMEND: "amend",
+    A.APPROVE_WITHDRAWAL: "approve the withdrawal of",
+    A.REFUSE_WITHDRAWAL: "refuse the withdrawal of",
 }
 
 
 def _refusal(state: RecordState, action: RecordAction) -> str:
     if state is S.WITHDRAWN:
         return "This record has been withdrawn; nothing more can be done to it."
+    if state is S.WITHDRAWAL_REQUESTED:
+        return "A withdrawal of this record awaits a second officer's decision; approve or refuse it first."
+    if action in (A.APPROVE_WITHDRAWAL, A.REFUSE_WITHDRAWAL):
+        return "No withdrawal of this record has been requested."
     if state is S.CONFIRMED:
         if action is A.CONFIRM:
             return "This record has already been confirmed."

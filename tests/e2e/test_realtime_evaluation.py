@@ -39,6 +39,10 @@ async def test_a_confirmed_recovery_of_60k_costs_a_wushan_pharmacy_10_points_and
     assert (Decimal(graded["score"]), graded["grade"], graded["trigger"], graded["cycleYear"]) == (90, "A", "realtime", 2026)
     assert [(Decimal(ln["points"]), ln["recordIds"]) for ln in graded["lines"]] == [(-10, [rid])]
 
-    await gql('mutation($id: ID!) { withdrawRecord(id: $id, reason: "追款决定被撤销") { status } }', {"id": rid}, as_=CLERK)
+    asked = await gql('mutation($id: ID!) { withdrawRecord(id: $id, reason: "追款决定被撤销") { status } }', {"id": rid}, as_=CLERK)
+    assert asked["data"]["withdrawRecord"]["status"] == "WITHDRAWAL_REQUESTED"
+    still = (await gql(RESULT, {"id": str(sid)}, as_=CLERK))["data"]["subject"]["creditResult"]
+    assert Decimal(still["score"]) == 90  # one officer alone cannot take a record in force out
+    await gql("mutation($id: ID!) { approveWithdrawal(id: $id) { status } }", {"id": rid}, as_=REVIEWER)
     restored = (await gql(RESULT, {"id": str(sid)}, as_=CLERK))["data"]["subject"]["creditResult"]
     assert (Decimal(restored["score"]), restored["grade"], restored["lines"]) == (100, "A", [])

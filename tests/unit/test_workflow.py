@@ -27,6 +27,7 @@ LEGAL = {
     S.REJECTED: {A.AMEND, A.WITHDRAW},
     S.DECLARED: {A.VERIFY_DECLARATION, A.REJECT_DECLARATION, A.WITHDRAW},
     S.WITHDRAWN: set(),
+    S.WITHDRAWAL_REQUESTED: {A.APPROVE_WITHDRAWAL, A.REFUSE_WITHDRAWAL},
 }
 
 
@@ -150,7 +151,8 @@ def test_a_rejected_record_must_be_amended_to_resubmit() -> None:
 
 @pytest.mark.parametrize("action", list(RecordAction))
 def test_nothing_can_be_done_to_a_withdrawn_record(action: RecordAction) -> None:
-    withdrawn = step(confirmed(), A.WITHDRAW, "officer-4", "entered in error")
+    requested = step(confirmed(), A.WITHDRAW, "officer-4", "entered in error")
+    withdrawn = step(requested, A.APPROVE_WITHDRAWAL, "officer-5")
     with pytest.raises(Conflict, match="This record has been withdrawn"):
         step(withdrawn, action, "officer-5", "reason")
 
@@ -192,8 +194,8 @@ def test_rejecting_or_withdrawing_needs_a_reason(
     assert raised.value.details == {"field": "reason"}
 
 
-@pytest.mark.parametrize("state", [s for s in RecordState if s is not S.WITHDRAWN])
-def test_a_record_can_be_withdrawn_from_any_state_and_the_withdrawal_is_an_event(state: RecordState) -> None:
+@pytest.mark.parametrize("state", [s for s in RecordState if s not in (S.WITHDRAWN, S.WITHDRAWAL_REQUESTED)])
+def test_a_record_never_in_force_is_withdrawn_at_once_and_the_withdrawal_is_an_event(state: RecordState) -> None:
     history = RecordHistory(entered_by=ENTERER)
     t = transition(state=state, action=A.WITHDRAW, actor_id=REVIEWER, history=history, reason=" duplicate ")
     assert (t.state, t.previous_state, t.action, t.actor_id, t.reason) == (
@@ -226,3 +228,37 @@ def test_a_transition_does_not_change_the_history_it_was_given() -> None:
     entry = start_entry(actor_id=ENTERER)
     step(entry, A.REVIEW_APPROVE, REVIEWER)
     assert entry.history == RecordHistory(entered_by=ENTERER)
+
+
+def test_one_officer_alone_cannot_withdraw_a_record_in_force_it_only_asks() -> None:
+    requested = step(confirmed(), A.WITHDRAW, "officer-4", "duplicate")
+    assert requested.state is S.WITHDRAWAL_REQUESTED
+    assert requested.history.confirmed_version == 1  # still in force while the request waits
+    assert (requested.history.withdrawal_requested_by, requested.history.state_before_withdrawal) == (
+        "officer-4", S.CONFIRMED)
+
+
+def test_the_officer_who_asked_to_withdraw_cannot_approve_or_refuse_the_request() -> None:
+    requested = step(confirmed(), A.WITHDRAW, "officer-4", "duplicate")
+    with pytest.raises(Conflict, match="asked to withdraw"):
+        step(requested, A.APPROVE_WITHDRAWAL, "officer-4")
+    with pytest.raises(Conflict, match="asked to withdraw"):
+        step(requested, A.REFUSE_WITHDRAWAL, "officer-4", "no")
+
+
+def test_a_second_officer_approves_the_withdrawal_and_the_record_is_withdrawn() -> None:
+    requested = step(confirmed(), A.WITHDRAW, "officer-4", "duplicate")
+    withdrawn = step(requested, A.APPROVE_WITHDRAWAL, "officer-5")
+    assert (withdrawn.state, withdrawn.previous_state, withdrawn.actor_id) == (S.WITHDRAWN, S.WITHDRAWAL_REQUESTED,
+                                                                              "officer-5")
+
+
+def test_a_refused_withdrawal_returns_the_record_to_where_it_was() -> None:
+    amended = step(confirmed(), A.AMEND, "officer-4")  # version 1 in force, version 2 under way
+    requested = step(amended, A.WITHDRAW, "officer-6", "duplicate")
+    assert requested.state is S.WITHDRAWAL_REQUESTED
+    refused = step(requested, A.REFUSE_WITHDRAWAL, "officer-5", "the record is right")
+    assert refused.state is S.ENTERED
+    assert refused.history.withdrawal_requested_by is None
+    with pytest.raises(InvalidInput, match="A reason is required"):
+        step(requested, A.REFUSE_WITHDRAWAL, "officer-5")

@@ -1,0 +1,147 @@
+"""领域事件: what happened, written to the transactional outbox in the same transaction as the change.
+
+Services record events on their ``Session`` (``session.emit(...)``) instead of calling each other; the session
+writes them as the transaction's last statements, under a transaction-scoped advisory lock, so positions are
+strictly increasing in commit order (see migration 0007). Consumers (``domain.consumers``) react after commit:
+re-grading, public take-down, notifications; the API fans events out to caches, subscriptions and the feed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+# The advisory lock that orders outbox writes by commit (an arbitrary constant, unique in this database).
+OUTBOX_LOCK = 7_140_001
+# Pages of the change feed and consumer batches.
+MAX_BATCH = 500
+
+
+class Audience(StrEnum):
+    """Who may see an event in the change feed and subscriptions."""
+
+    BUREAU = "bureau"  # officers whose subtree holds the event's region
+    SUBJECT = "subject"  # the subject the event concerns
+    PUBLIC = "public"  # anyone: published items and their take-down, in redacted form
+    FEDERATION = "federation"  # configured department clients (001 art.33), within their agreement
+
+
+class EventType(StrEnum):
+    """Every kind of change the spine carries. Add, never rename: other systems replay these names."""
+
+    RECORD_ENTERED = "record.entered"
+    RECORD_DECLARED = "record.declared"
+    RECORD_REVIEWED = "record.reviewed"
+    RECORD_REJECTED = "record.rejected"
+    RECORD_CONFIRMED = "record.confirmed"
+    RECORD_AMENDED = "record.amended"
+    RECORD_WITHDRAWAL_REQUESTED = "record.withdrawal_requested"
+    RECORD_WITHDRAWAL_REFUSED = "record.withdrawal_refused"
+    RECORD_WITHDRAWN = "record.withdrawn"
+    RESULT_STORED = "result.stored"
+    RESULT_SUPERSEDED = "result.superseded"
+    PUBLICATION_PREPARED = "publication.prepared"
+    PUBLICATION_PUBLISHED = "publication.published"
+    PUBLICATION_WITHDRAWN = "publication.withdrawn"
+    PUBLICATION_EXPIRED = "publication.expired"
+    RULESET_ACTIVATED = "ruleset.activated"
+    INSPECTION_PLAN_PUBLISHED = "inspection_plan.published"
+    WARNING_RAISED = "warning.raised"
+
+
+_B, _S, _P = Audience.BUREAU, Audience.SUBJECT, Audience.PUBLIC
+# Who sees each type by default. Public events must carry a redacted ``public_payload``.
+AUDIENCES: Mapping[EventType, frozenset[Audience]] = MappingProxyType({
+    EventType.RECORD_ENTERED: frozenset({_B, _S}),
+    EventType.RECORD_DECLARED: frozenset({_B, _S}),
+    EventType.RECORD_REVIEWED: frozenset({_B, _S}),
+    EventType.RECORD_REJECTED: frozenset({_B, _S}),
+    EventType.RECORD_CONFIRMED: frozenset({_B, _S}),
+    EventType.RECORD_AMENDED: frozenset({_B, _S}),
+    EventType.RECORD_WITHDRAWAL_REQUESTED: frozenset({_B}),
+    EventType.RECORD_WITHDRAWAL_REFUSED: frozenset({_B}),
+    EventType.RECORD_WITHDRAWN: frozenset({_B, _S}),
+    EventType.RESULT_STORED: frozenset({_B, _S}),
+    EventType.RESULT_SUPERSEDED: frozenset({_B, _S}),
+    EventType.PUBLICATION_PREPARED: frozenset({_B}),
+    EventType.PUBLICATION_PUBLISHED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.PUBLICATION_WITHDRAWN: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.PUBLICATION_EXPIRED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.RULESET_ACTIVATED: frozenset({_B}),
+    EventType.INSPECTION_PLAN_PUBLISHED: frozenset({_B, _P, Audience.FEDERATION}),
+    EventType.WARNING_RAISED: frozenset({_B}),
+})
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """One change, as recorded by the service that made it."""
+
+    type: EventType
+    region_code: str
+    actor: str
+    subject_id: uuid.UUID | None = None
+    item_id: uuid.UUID | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    public_payload: Mapping[str, Any] | None = None
+    audiences: frozenset[Audience] | None = None  # None: the type's default
+
+    def audience_set(self) -> frozenset[Audience]:
+        return self.audiences if self.audiences is not None else AUDIENCES[self.type]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as read back from the outbox."""
+
+    position: int
+    type: EventType
+    region_code: str
+    subject_id: uuid.UUID | None
+    item_id: uuid.UUID | None
+    actor: str
+    audiences: frozenset[Audience]
+    payload: Mapping[str, Any]
+    public_payload: Mapping[str, Any] | None
+    occurred_at: datetime
+
+    @classmethod
+    def from_row(cls, r: Mapping[str, Any]) -> StoredEvent:
+        return cls(position=r["position"], type=EventType(r["type"]), region_code=r["region_code"],
+                   subject_id=r["subject_id"], item_id=r["item_id"], actor=r["actor"],
+                   audiences=frozenset(Audience(a) for a in r["audiences"]), payload=r["payload"] or {},
+                   public_payload=r["public_payload"], occurred_at=r["occurred_at"])
+
+
+EVENT_COLUMNS = ("position, type, region_code, subject_id, item_id, actor, audiences, payload, public_payload, "
+                 "occurred_at")
+
+INSERT_EVENTS = """
+INSERT INTO domain_event (type, region_code, subject_id, item_id, actor, audiences, payload, public_payload)
+SELECT type, region_code, subject_id, item_id, actor, audiences::text[], payload, pp
+FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
+     AS e(type, region_code, subject_id, item_id, actor, audiences, payload, pp)
+"""
+
+
+def insert_arguments(events: Sequence[DomainEvent]) -> tuple[list[Any], ...]:
+    """The columns of ``INSERT_EVENTS`` for a batch (audiences as a text literal, since arrays of arrays are
+    not one of unnest's shapes)."""
+    for e in events:
+        if (Audience.PUBLIC in e.audience_set()) != (e.public_payload is not None):
+            raise ValueError(f"{e.type}: public events, and only they, carry a public payload")
+    return (
+        [str(e.type) for e in events],
+        [e.region_code for e in events],
+        [e.subject_id for e in events],
+        [e.item_id for e in events],
+        [e.actor for e in events],
+        ["{" + ",".join(sorted(e.audience_set())) + "}" for e in events],
+        [dict(e.payload) for e in events],
+        [dict(e.public_payload) if e.public_payload is not None else None for e in events],
+    )

@@ -1,0 +1,155 @@
+"""变更订阅: the change feed other systems and dashboards follow (001 art.33), replayable from any position.
+
+One ``FeedScope`` says which events a principal may see; it is applied both as SQL (the paged feed) and in
+memory (live subscriptions), from the same fields:
+- an officer: events for bureaus, in its region subtree (or a narrower region it asks for);
+- a subject: the events about itself that subjects see;
+- a federation client: the events for federation clients in its agreed region, in their public form;
+- the public: published items and their take-down, in their public form (the ``public_event`` view).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.access import Access, PrincipalKind
+from domain.db import Session
+from domain.errors import Forbidden, InvalidInput
+from domain.events import EVENT_COLUMNS, Audience, EventType, StoredEvent
+from tenants import UnknownRegion, region_tree
+
+_CURSOR_PREFIX = "evt:"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedScope:
+    """Which events one principal may see, and in which form."""
+
+    audience: Audience
+    region_prefix: str | None = None  # None: every region
+    subject_id: uuid.UUID | None = None  # set for a subject: only its own events
+    public_form: bool = False  # show ``public_payload`` instead of the internal payload, and no subject id
+
+    def sees(self, event: StoredEvent) -> bool:
+        """The in-memory form of ``where``: the same test."""
+        if self.audience not in event.audiences:
+            return False
+        if self.subject_id is not None and event.subject_id != self.subject_id:
+            return False
+        return self.region_prefix is None or event.region_code.startswith(self.region_prefix)
+
+    def where(self, first_param: int) -> tuple[str, list[Any]]:
+        """The SQL form of ``sees`` over ``domain_event``, with its arguments numbered from ``first_param``."""
+        clauses = [f"${first_param}::text = ANY (audiences)"]
+        args: list[Any] = [str(self.audience)]
+        if self.subject_id is not None:
+            args.append(self.subject_id)
+            clauses.append(f"subject_id = ${first_param + len(args) - 1}")
+        if self.region_prefix is not None:
+            args.append(self.region_prefix)
+            clauses.append(f"region_code LIKE ${first_param + len(args) - 1} || '%'")
+        return " AND ".join(clauses), args
+
+    def shown(self, event: StoredEvent) -> tuple[uuid.UUID | None, Mapping[str, Any]]:
+        """The subject id and payload this principal is shown for a visible event."""
+        if self.public_form:
+            return None, event.public_payload or {}
+        return event.subject_id, event.payload
+
+
+def feed_scope(access: Access, *, region_code: str | None = None) -> FeedScope:
+    """The scope of ``access``'s principal, narrowed to ``region_code`` if given (which must lie within it)."""
+    p = access.principal
+    tree = region_tree()
+    if region_code is not None:
+        try:
+            tree.get(region_code)
+        except (UnknownRegion, KeyError) as exc:
+            raise InvalidInput(f"未知的行政区划代码 {region_code!r}。", field="regionCode") from exc
+    if p.kind is PrincipalKind.OFFICER:
+        access.require("event", "read", region_code=region_code)
+        prefix = tree.subtree_prefix(region_code) if region_code else access.region_prefix
+        return FeedScope(audience=Audience.BUREAU, region_prefix=prefix)
+    if p.kind is PrincipalKind.SUBJECT:
+        access.require("event", "read", subject_id=p.id)
+        return FeedScope(audience=Audience.SUBJECT, subject_id=uuid.UUID(p.id))
+    if p.kind is PrincipalKind.FEDERATION:
+        agreed = access.public_prefix()
+        assert agreed is not None
+        prefix = agreed
+        if region_code is not None:
+            prefix = tree.subtree_prefix(region_code)
+            if not prefix.startswith(agreed):
+                raise Forbidden(f"共享协议不包括行政区划 {region_code} 的数据。", resource="event", action="read",
+                                region=region_code)
+        return FeedScope(audience=Audience.FEDERATION, region_prefix=prefix, public_form=True)
+    prefix = tree.subtree_prefix(region_code) if region_code else None
+    return FeedScope(audience=Audience.PUBLIC, region_prefix=prefix, public_form=True)
+
+
+def encode_position(position: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{position}".encode()).decode()
+
+
+def decode_position(cursor: str | None) -> int:
+    """The position a cursor stands for (0: the beginning); INVALID_INPUT for anything this API did not hand out."""
+    if cursor is None or cursor == "":
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not text.startswith(_CURSOR_PREFIX):
+            raise ValueError(text)
+        position = int(text.removeprefix(_CURSOR_PREFIX))
+        if position < 0:
+            raise ValueError(text)
+        return position
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("无法识别的游标：请使用本接口返回的 cursor 或 endCursor。", field="after") from exc
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[StoredEvent]
+    has_next: bool
+    end_position: int  # resume from here, even when nothing visible was found up to it
+
+
+async def changes(*, session: Session, scope: FeedScope, after: int, types: Collection[EventType] | None,
+                  first: int) -> FeedPage:
+    """Events after position ``after`` that ``scope`` may see, oldest first."""
+    horizon = int(await session.fetchval("SELECT coalesce(max(position), 0) FROM domain_event"
+                                         if not scope.public_form or scope.audience is not Audience.PUBLIC
+                                         else "SELECT coalesce(max(position), 0) FROM public_event"))
+    if after > horizon:
+        raise InvalidInput(f"游标指向尚不存在的位置 {after}（最新位置为 {horizon}）。", field="after")
+    type_list = sorted(str(t) for t in types) if types else None
+    if scope.audience is Audience.PUBLIC:
+        # The public role reads only the public view; its rows are already the public form.
+        where = "position > $1 AND ($2::text[] IS NULL OR type = ANY($2))"
+        args: list[Any] = [after, type_list]
+        if scope.region_prefix is not None:
+            where += " AND region_code LIKE $4 || '%'"
+        sql = f"""SELECT position, type, region_code, NULL::uuid AS subject_id, NULL::uuid AS item_id, '' AS actor,
+                         ARRAY['public'] AS audiences, payload, payload AS public_payload, occurred_at
+                  FROM public_event WHERE {where} ORDER BY position LIMIT $3"""
+        args.append(first + 1)
+        if scope.region_prefix is not None:
+            args.append(scope.region_prefix)
+    else:
+        clause, extra = scope.where(4)
+        sql = f"""SELECT {EVENT_COLUMNS} FROM domain_event
+                  WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2)) AND {clause}
+                  ORDER BY position LIMIT $3"""
+        args = [after, type_list, first + 1, *extra]
+    rows = await session.fetch(sql, *args)
+    events = [StoredEvent.from_row(r) for r in rows]
+    has_next = len(events) > first
+    events = events[:first]
+    end = events[-1].position if has_next else max(horizon, after)
+    return FeedPage(events=events, has_next=has_next, end_position=end)
+
