@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.http.ides import get_graphql_ide_html
 
 from api import errors
@@ -21,6 +21,7 @@ from api.listener import EventListener
 from api.protection import Protection, ProtectionSettings
 from api.settings import Settings, load_settings
 from api.tracing import configure_tracing, tracer
+from api.websocket import SubscriptionEndpoint
 from authz import Authorizer, default_authorizer
 from authz.federation import load_federation_clients
 from domain.access import Access, FederationScope, PrincipalKind
@@ -199,6 +200,8 @@ def create_app(
             Route("/graphql", graphql_post, methods=["POST"]),
             Route("/graphql", graphql_get, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
+            WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
+                                                            clients=clients)),
         ],
         lifespan=lifespan,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,6 +40,16 @@ async def _prepare(settings: Settings, *, demo: bool) -> str:
     return url
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"需要正整数，而不是 {text!r}") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"需要正整数，而不是 {value}")
+    return value
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -52,10 +63,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     async def connect() -> Database:
         return await Database.connect(url, max_size=settings.pool_size)
 
-    app = create_app(settings=settings, database_factory=connect)
     print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
     if args.demo:
         print("  a token for a demo officer: ./dev token 340100-officer   (list them: ./dev officers)")
+    os.environ["YIBAO_WORKERS"] = str(args.workers)
+    if args.workers > 1:
+        # Several processes behind one address: each listens to the spine (cache invalidation, subscriptions,
+        # consumers); rate limits are shared through REDIS_URL, or divided among them (api/protection.py).
+        os.environ["YIBAO_SERVE_URL"] = url
+        uvicorn.run("api.serving:worker_app", factory=True, workers=args.workers, host=args.host, port=args.port,
+                    log_level="info", access_log=False)
+        return 0
+    app = create_app(settings=settings, database_factory=connect)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
@@ -152,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="load demo officers, subjects and records first")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="API processes behind the one address (they share the spine; see README)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="apply alembic migrations (the only way the schema changes)")

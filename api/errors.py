@@ -60,6 +60,9 @@ def format_error(err: GraphQLError) -> dict[str, Any]:
         return {**error_body("FORBIDDEN", "This would touch data outside your region; nothing was written."), **base}
     if isinstance(original, asyncpg.RaiseError) and "append-only" in str(original):
         return {**error_body("ARCHIVE_IMMUTABLE", "Credit information is never changed or deleted in place."), **base}
+    if isinstance(original, GraphQLError):
+        # graphql-core's own coercion of a variable (an enum value that does not exist, say): the client's mistake.
+        return {**error_body(BAD_USER_INPUT, original.message), **base}
     if isinstance(original, asyncpg.DataError | ValueError) and original is not None:
         return {**error_body(BAD_USER_INPUT, f"Invalid value: {original}"), **base}
     if original is None:

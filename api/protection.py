@@ -1,19 +1,22 @@
 """Protection of the public endpoint: per-client rate limits, an anonymous response cache, introspection policy.
 
-- Rate limits (the ``limits`` library, moving window, in-memory storage, so per process): a client is its
+- Rate limits (the ``limits`` library, moving window): with ``REDIS_URL`` set, every API process counts in the
+  same Redis, so a limit holds across processes; without it each process counts in memory and, when
+  ``yibao serve --workers N`` runs N of them, allows 1/N of each limit, so N processes together can never let
+  a client exceed the limit (a client spread over all N gets exactly it; one pinned to a process gets less,
+  the safe side). A client is its
   token's principal (``officer:<id>``, ``subject:<id>`` ...) or, when anonymous, the connecting IP address
   (``request.client.host``; put the proxy's address handling in front of the app, we do not trust
   ``X-Forwarded-For``). Any request naming ``verifyIndividual`` also counts against a much stricter limit,
   so the yes/no check cannot be used to sweep through people. Over the limit → HTTP 429, GraphQL error code
   ``RATE_LIMITED``, ``Retry-After``.
 - Response cache for anonymous queries, keyed by (query, variables, operation name), with a TTL and a bounded
-  size. Publishing or withdrawing invalidates it: ``api.app`` compares ``domain.publication``'s
-  ``publication_generation()`` before and after a request and, after that request commits, calls
-  ``invalidate``. Entries carry the cache epoch read when their request *started*, so an answer computed
-  while a publication was committing is never served. Items whose window ends leave cached answers within
-  the TTL (default 30 s); the database view itself drops them at the instant. Verification answers are never
-  cached (they would keep IDs and names in memory). The cache is per process: other processes see a
-  publication within the TTL.
+  size. Anything that changes a public answer is a public event on the spine: the committing request
+  invalidates its own process's cache after commit, and every other process invalidates on the event's
+  NOTIFY (api/listener.py), within milliseconds. Entries carry the cache epoch read when their request
+  *started*, so an answer computed while a publication was committing is never served. Items whose window
+  ends leave cached answers within the TTL (default 30 s); the database view itself drops them at the instant.
+  Verification answers are never cached (they would keep IDs and names in memory).
 - Introspection: allowed for authenticated principals (officers, subjects, federation clients, who build
   against the schema), refused for anonymous requests (``GRAPHQL_VALIDATION_FAILED``); ``__typename`` stays
   allowed. The published SDL (schema/schema.graphql) documents the public API instead.
@@ -37,7 +40,7 @@ from graphql.error import GraphQLSyntaxError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from limits import RateLimitItem
 from limits import parse as parse_limit
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 VERIFY_FIELD = "verifyIndividual"
@@ -56,6 +59,10 @@ class ProtectionSettings:
     verify_limit: str = field(default_factory=lambda: _env("YIBAO_RATE_LIMIT_VERIFY", "10/minute"))
     cache_ttl_seconds: float = field(default_factory=lambda: float(_env("YIBAO_PUBLIC_CACHE_TTL", "30")))
     cache_max_entries: int = field(default_factory=lambda: int(_env("YIBAO_PUBLIC_CACHE_SIZE", "2048")))
+    # Shared counters for every process (``redis://host:port``); None: in memory, per process.
+    storage_uri: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
+    # How many API processes share the limits when they count in memory (``yibao serve --workers``).
+    processes: int = field(default_factory=lambda: max(1, int(_env("YIBAO_WORKERS", "1"))))
 
 
 @dataclass(frozen=True)
@@ -70,10 +77,13 @@ class RateLimits:
     """Moving-window limits per client, with a stricter one for individual verification."""
 
     def __init__(self, settings: ProtectionSettings) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._anonymous: RateLimitItem = parse_limit(settings.anonymous_limit)
-        self._authenticated: RateLimitItem = parse_limit(settings.authenticated_limit)
-        self._verify: RateLimitItem = parse_limit(settings.verify_limit)
+        storage: Storage = storage_from_string(settings.storage_uri) if settings.storage_uri else MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(storage)
+        # Counting in memory with N processes: each allows 1/N (rounded down, at least 1), see the module doc.
+        share = 1 if settings.storage_uri else settings.processes
+        self._anonymous: RateLimitItem = _share(parse_limit(settings.anonymous_limit), share)
+        self._authenticated: RateLimitItem = _share(parse_limit(settings.authenticated_limit), share)
+        self._verify: RateLimitItem = _share(parse_limit(settings.verify_limit), share)
 
     def check(self, *, client: str, anonymous: bool, query: str) -> Refusal | None:
         """Count one request by ``client``; a ``Refusal`` when it is over a limit."""
@@ -86,6 +96,12 @@ class RateLimits:
                 reset, _ = self._limiter.get_window_stats(item, scope, client)
                 return Refusal(limit=str(item), retry_after=max(1, math.ceil(reset - time.time())))
         return None
+
+
+def _share(item: RateLimitItem, processes: int) -> RateLimitItem:
+    if processes <= 1:
+        return item
+    return type(item)(max(1, item.amount // processes), item.multiples, item.namespace)
 
 
 class ResponseCache:
