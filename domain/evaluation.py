@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from domain.db import Session, grouped
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.events import DomainEvent, EventType
 from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass
-from domain.rules.disclosure import CHINA_STANDARD_TIME, window_for
+from domain.rules.disclosure import usable_until
 from domain.rules.evaluation import (
     AgreementEndReason,
     Evaluation,
@@ -251,26 +251,11 @@ async def load_facts(*, session: Session, subjects: Sequence[SubjectRow], cycle_
 
 
 def _fact(r: asyncpg.Record) -> RecordFact:
-    usable_until = None
-    if r["category"] == RecordCategory.DISHONESTY and (r["published_until"] or r["confirmed_at"]) is not None:
-        # 001 art.24: negative information past its disclosure window is not used. A published record's window
-        # is the one its publication chose (the collecting department's choice, never shorter than the
-        # penalty); an unpublished one gets the default window from its confirmation. Either way it lasts at
-        # least to the end of the penalty, and it is open at its end, so the last usable day is the one before
-        # the instant it closes (China time). sqlgen.usable_sql decides the same in SQL.
-        if r["published_until"] is not None:
-            until = r["published_until"]
-            if r["penalty_until"] is not None:
-                penalty_end = datetime.combine(r["penalty_until"] + timedelta(days=1), time(), CHINA_STANDARD_TIME)
-                until = max(until, penalty_end)
-        else:
-            window = window_for(category=RecordCategory.DISHONESTY, published_at=r["confirmed_at"],
-                                penalty_until=r["penalty_until"])
-            assert window.public_until is not None
-            until = window.public_until
-        usable_until = (until - timedelta(microseconds=1)).astimezone(CHINA_STANDARD_TIME).date()
+    # 001 art.24: negative information past its disclosure window is not used (disclosure.usable_until).
+    last = usable_until(category=RecordCategory(r["category"]), published_until=r["published_until"],
+                        confirmed_at=r["confirmed_at"], penalty_until=r["penalty_until"])
     return RecordFact(record_id=str(r["id"]), kind=RecordKind(r["kind"]), occurred_on=r["occurred_on"],
-                      amount=r["amount"], points=r["points"], score=r["score"], usable_until=usable_until)
+                      amount=r["amount"], points=r["points"], score=r["score"], usable_until=last)
 
 
 # ------------------------------------------------------------------------------------------------ results

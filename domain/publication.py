@@ -17,9 +17,8 @@ Federation clients read the same public items confined to their configured regio
 (``Access.public_prefix``), and the ``shared_item`` view adds, for institutions only, the public-plus
 fields their agreement names (``Access.shared_fields``).
 
-Negative information past its window must not be used against the subject again (001 art.24): SQL callers
-(evaluation) use ``yibao_record_usable(record_id, at)``; ``USABLE_RECORD_PREDICATE`` is the same test as a
-clause over a ``credit_record`` alias ``r``.
+Negative information past its window must not be used against the subject again (001 art.24): that rule is
+``domain.rules.disclosure.usable_until``, which evaluation (Python and generated SQL) derives from.
 """
 
 from __future__ import annotations
@@ -52,9 +51,6 @@ from domain.rules.redaction import (
 )
 from domain.rules.verification import normalize_verification_request
 from tenants import region_tree
-
-# For SQL over credit_record r: whether r may still be used against its subject now (001 art.24).
-USABLE_RECORD_PREDICATE = "yibao_record_usable(r.id, now())"
 
 # Record fields a public item can ever carry; the redaction policy may hide more of them, never add.
 _PAYLOAD_RECORD_FIELDS = ("category", "kind", "department", "title", "occurred_on", "decided_on",

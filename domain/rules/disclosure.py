@@ -131,21 +131,42 @@ def is_public(window: DisclosureWindow, at: datetime) -> bool:
     return window.public_until is None or instant < window.public_until
 
 
-def usable_against_subject(*, category: RecordCategory, public_until: datetime | None, at: datetime) -> bool:
-    """Whether a record may still be used against its subject at ``at``, evaluation included (001 art.24).
+def usable_until(*, category: RecordCategory, published_until: datetime | None, confirmed_at: datetime | None,
+                 penalty_until: date | None) -> date | None:
+    """001 art.24, the one rule: the last day (China time) on which a record may be used against its subject,
+    evaluation included; None when it never expires or was never confirmed.
 
-    Only negative information expires; basic, trust and commitment records stay usable. Joint punishment under
-    another law may follow that law (art.24, second sentence); that is for the caller to decide, not modelled.
+    Only negative information expires; basic, trust and commitment records stay usable. A published record's
+    window is the one its publication chose (the collecting department's choice); an unpublished one gets
+    the default window (``NEGATIVE_DEFAULT_MONTHS``) from its confirmation. Either way it lasts at least to
+    the end of the penalty, and the window is open at its end, so the last usable day is the day before the
+    instant it closes. ``sqlgen.usable_sql`` is generated from the same constants; a test holds the two equal
+    at the edges. Joint punishment under another law may follow that law (art.24, second sentence); that is
+    for the caller to decide, not modelled.
     """
-    instant = _utc(at, field="at")
     if category is not RecordCategory.DISHONESTY:
-        return True
-    if public_until is None:
-        # window_for always gives negative information an end; a missing one is corrupt data, not "forever".
-        raise InvalidInput(
-            "Dishonesty information must have an end to its disclosure period.", category=str(category)
-        )
-    return instant < _utc(public_until, field="public_until")
+        return None
+    if published_until is not None:
+        until = _utc(published_until, field="published_until")
+        if penalty_until is not None:
+            penalty_end = datetime.combine(penalty_until + timedelta(days=1), time(), CHINA_STANDARD_TIME)
+            until = max(until, penalty_end.astimezone(UTC))
+    elif confirmed_at is not None:
+        window = window_for(category=RecordCategory.DISHONESTY, published_at=confirmed_at,
+                            penalty_until=penalty_until)
+        assert window.public_until is not None
+        until = window.public_until
+    else:
+        return None
+    return (until - timedelta(microseconds=1)).astimezone(CHINA_STANDARD_TIME).date()
+
+
+def usable_on(*, day: date, category: RecordCategory, published_until: datetime | None,
+              confirmed_at: datetime | None, penalty_until: date | None) -> bool:
+    """Whether the record may be used against its subject on ``day`` (``usable_until``, as a test)."""
+    last = usable_until(category=category, published_until=published_until, confirmed_at=confirmed_at,
+                        penalty_until=penalty_until)
+    return last is None or day <= last
 
 
 def _utc(value: datetime, *, field: str) -> datetime:

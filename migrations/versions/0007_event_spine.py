@@ -104,12 +104,29 @@ GRANT SELECT ON public_event TO yibao_public, yibao_federation, yibao_app;
 """
 
 
+# 001 art.24 is decided in one place (domain.rules.disclosure.usable_until, and the cycle SQL generated from
+# its constants); this SQL copy of it from 0003 had drifted and nothing used it.
+DROP_DEAD_COPY = "DROP FUNCTION yibao_record_usable(uuid, timestamptz);"
+
+RESTORE_DEAD_COPY = """
+CREATE FUNCTION yibao_record_usable(record_id uuid, at timestamptz DEFAULT now()) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT NOT EXISTS (
+    SELECT 1 FROM publication p
+    WHERE p.item_type = 'record' AND p.item_id = $1 AND p.category = 'dishonesty'
+      AND p.published_at IS NOT NULL AND p.public_until IS NOT NULL AND p.public_until <= $2)
+$$;
+REVOKE ALL ON FUNCTION yibao_record_usable(uuid, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION yibao_record_usable(uuid, timestamptz) TO yibao_app;
+"""
+
+
 def upgrade() -> None:
-    run_script(TABLES + FUNCTIONS + POLICIES + GRANTS)
+    run_script(TABLES + FUNCTIONS + POLICIES + GRANTS + DROP_DEAD_COPY)
 
 
 def downgrade() -> None:
-    run_script("""
+    run_script(RESTORE_DEAD_COPY + """
 DROP VIEW public_event;
 DROP TABLE event_consumer;
 DROP TABLE domain_event;

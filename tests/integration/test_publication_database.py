@@ -40,12 +40,3 @@ async def test_the_public_view_shows_only_items_inside_their_window(conn: asyncp
     assert live in seen and expired not in seen
     assert "subject_id" not in columns and "item_id" not in columns
 
-
-async def test_negative_information_past_its_window_is_no_longer_usable(conn: asyncpg.Connection) -> None:
-    live = await _publish_in_sql(conn, until="1 day")
-    expired = await _publish_in_sql(conn, until="-1 day")
-    usable = await conn.fetchval(
-        "SELECT yibao_record_usable(item_id) FROM publication WHERE id = $1::uuid", live)
-    unusable = await conn.fetchval(
-        "SELECT yibao_record_usable(item_id) FROM publication WHERE id = $1::uuid", expired)
-    assert usable is True and unusable is False

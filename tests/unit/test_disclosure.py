@@ -11,7 +11,6 @@ from domain.rules.catalog import RecordCategory
 from domain.rules.disclosure import (
     DisclosureWindow,
     is_public,
-    usable_against_subject,
     window_for,
 )
 
@@ -162,27 +161,3 @@ def test_is_public_refuses_a_naive_instant() -> None:
     with pytest.raises(InvalidInput):
         is_public(window, datetime(2024, 3, 16))
 
-
-def test_negative_information_past_its_window_must_not_be_used() -> None:
-    until = datetime(2025, 3, 15, 2, 0, tzinfo=UTC)
-    assert usable_against_subject(
-        category=RecordCategory.DISHONESTY, public_until=until, at=until - timedelta(seconds=1)
-    )
-    assert not usable_against_subject(category=RecordCategory.DISHONESTY, public_until=until, at=until)
-    assert not usable_against_subject(
-        category=RecordCategory.DISHONESTY, public_until=until, at=until + timedelta(days=1)
-    )
-
-
-@pytest.mark.parametrize("category", [RecordCategory.BASIC, RecordCategory.TRUST, RecordCategory.COMMITMENT])
-def test_information_that_is_not_negative_stays_usable_after_its_window(category: RecordCategory) -> None:
-    until = datetime(2025, 3, 15, tzinfo=UTC)
-    assert usable_against_subject(category=category, public_until=until, at=until + timedelta(days=400))
-    assert usable_against_subject(category=category, public_until=None, at=until)
-
-
-def test_negative_information_without_an_end_is_refused_as_corrupt() -> None:
-    with pytest.raises(InvalidInput):
-        usable_against_subject(
-            category=RecordCategory.DISHONESTY, public_until=None, at=datetime(2025, 1, 1, tzinfo=UTC)
-        )

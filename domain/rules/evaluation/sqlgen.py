@@ -18,6 +18,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.rules.catalog import RecordCategory, RecordKind, SubjectClass
+from domain.rules.disclosure import NEGATIVE_DEFAULT_MONTHS
 from domain.rules.evaluation.ruleset import Band, Indicator, Item, ItemMode, RuleSet, ScoreSource, Tier
 
 
@@ -414,7 +415,8 @@ def confirmed_usable_sql(rec: str, as_of: str) -> str:
             f"> {as_of}::timestamp, true)")
 
 
-_NEGATIVE_MONTHS = 12
+# 001 art.24: the same constant disclosure.usable_until uses, so the SQL and the Python rule cannot drift.
+_NEGATIVE_MONTHS = NEGATIVE_DEFAULT_MONTHS
 
 
 def _py_pts(value: Decimal) -> str:
