@@ -199,3 +199,35 @@ async def test_a_mixed_script_search_gets_an_answer_not_an_error(gql: GraphQL, q
     body = await _search(gql, q)
     assert "errors" not in body, body
     assert all(isinstance(n, str) for n in _names(body))
+
+
+def _readme_section_operations() -> list[str]:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Finding an institution (信用查询) and the public page", 1)[1].split("\n### ", 1)[0]
+    ops: list[str] = []
+    for block in re.findall(r"```graphql\n(.*?)```", section, flags=re.S):
+        text = "\n".join(line.split("#", 1)[0] for line in block.splitlines())
+        depth, start = 0, 0
+        for i, ch in enumerate(text):
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if ch == "}" and depth == 0:
+                ops.append(text[start:i + 1].strip())
+                start = i + 1
+    return ops
+
+
+@pytest.mark.parametrize("operation", _readme_section_operations())
+async def test_each_readme_search_example_answers_something_on_the_demo_data(gql: GraphQL, operation: str) -> None:
+    import json
+
+    body = await gql(operation)
+    assert "errors" not in body, body
+    text = json.dumps(body["data"], ensure_ascii=False)
+    assert '"totalCount": 0' not in text and '"edges": []' not in text, text
+    if "仁和堂" in operation:
+        assert "SERIOUS_DISHONESTY" in text
+    if "verifyIndividual" in operation:
+        assert body["data"]["verifyIndividual"]["hasCurrentSanction"] is True
