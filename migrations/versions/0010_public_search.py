@@ -10,6 +10,9 @@
   its indexes. This function (owner's rights, fixed search path) looks the name or code up in the indexes of
   published institution items, then keeps only ids the ``public_item`` view still shows, so what is live stays
   defined in one place. It returns each matching institution's code and rank, nothing else.
+- One current public grade per institution: ``public_item`` (and ``shared_item``) now also drop a published
+  result once a result of a later cycle of the same subject is published and live, so ``publicGrades``, the
+  poor-grade list and the institution's page all show the same single grade.
 
 Revision ID: 0010_public_search
 Revises: 0006_publication_results
@@ -72,6 +75,33 @@ GRANT EXECUTE ON FUNCTION yibao_public_institution_search(text, text, boolean, t
     TO yibao_public, yibao_app, yibao_federation;
 """
 
+# 0006's live test, plus: a result gives way to a live published result of a later cycle of the same subject.
+_LIVE = """p.status = 'published' AND p.published_at <= now() AND (p.public_until IS NULL OR p.public_until > now())
+  AND (p.item_type <> 'result' OR EXISTS (
+       SELECT 1 FROM evaluation_result e WHERE e.id = p.item_id AND e.superseded_at IS NULL))"""
+_NEWEST_CYCLE = """(p.item_type <> 'result' OR NOT EXISTS (
+       SELECT 1 FROM publication n JOIN evaluation_result ne ON ne.id = n.item_id AND ne.superseded_at IS NULL
+       WHERE n.subject_id = p.subject_id AND n.category = 'result' AND n.status = 'published'
+         AND n.cycle_year > p.cycle_year AND n.published_at <= now()
+         AND (n.public_until IS NULL OR n.public_until > now())))"""
+_PUBLIC_COLUMNS = """p.id, p.item_type, p.category, p.kind, p.region_code, p.publisher_region, p.published_at,
+       p.public_until, p.public_key, p.public_name, p.public_payload"""
+
+
+def _views(live: str) -> str:
+    return f"""
+CREATE OR REPLACE VIEW public_item WITH (security_barrier = true) AS
+SELECT {_PUBLIC_COLUMNS}, p.grade, p.cycle_year
+FROM publication p
+WHERE {live};
+
+CREATE OR REPLACE VIEW shared_item WITH (security_barrier = true) AS
+SELECT {_PUBLIC_COLUMNS}, p.grade, p.cycle_year, p.shared_payload
+FROM publication p
+WHERE {live};
+"""
+
+
 DOWNGRADE = """
 DROP FUNCTION yibao_public_institution_search(text, text, boolean, text, text);
 DROP INDEX publication_public_key_prefix_idx;
@@ -82,7 +112,9 @@ DROP EXTENSION IF EXISTS pg_trgm;
 
 def upgrade() -> None:
     run_script(UPGRADE)
+    run_script(_views(f"{_LIVE}\n  AND {_NEWEST_CYCLE}"))
 
 
 def downgrade() -> None:
+    run_script(_views(_LIVE))
     run_script(DOWNGRADE)

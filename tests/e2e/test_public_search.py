@@ -231,3 +231,46 @@ async def test_each_readme_search_example_answers_something_on_the_demo_data(gql
         assert "SERIOUS_DISHONESTY" in text
     if "verifyIndividual" in operation:
         assert body["data"]["verifyIndividual"]["hasCurrentSanction"] is True
+
+
+async def test_with_two_cycles_published_the_page_shows_the_latest_cycles_grade_only(
+        gql: GraphQL, conn: asyncpg.Connection) -> None:
+    from tests.support.publication import insert_result, publish_result
+
+    subject = await insert_subject(conn, region="340102", name="瑶海区两年大药房")
+    await publish_result(gql, await insert_result(conn, subject_id=subject, region="340102", grade="C",
+                                                  cycle_year=2023))
+    await publish_result(gql, await insert_result(conn, subject_id=subject, region="340102", grade="A",
+                                                  cycle_year=2024))
+    node = (await _search(gql, "两年大药房"))["data"]["publicInstitutions"]["edges"][0]["node"]
+    assert node["grade"] == {"grade": "A", "cycleYear": 2024}
+    page = (await gql(PAGE, {"code": node["unifiedSocialCreditCode"]}))["data"]["publicInstitution"]
+    assert page["grade"]["grade"] == "A" and page["lists"] == []
+
+
+async def test_a_withdrawn_institution_leaves_the_search_at_once(gql: GraphQL, conn: asyncpg.Connection) -> None:
+    assert YIKANG in _names(await _search(gql, "益康大药房"))
+    await conn.execute(
+        """UPDATE publication SET status = 'withdrawn', withdrawn_by = 'test', withdrawn_at = now(),
+               withdraw_reason = '测试撤回' WHERE public_name = $1""", YIKANG)
+    assert YIKANG not in _names(await _search(gql, "益康大药房"))
+
+
+async def test_an_older_cycles_grade_leaves_the_public_grades_and_lists_when_a_newer_one_is_published(
+        gql: GraphQL, conn: asyncpg.Connection) -> None:
+    from tests.support.publication import insert_result, publish_result
+
+    subject = await insert_subject(conn, region="340102", name="瑶海区旧等级大药房")
+    await publish_result(gql, await insert_result(conn, subject_id=subject, region="340102", grade="D",
+                                                  cycle_year=2023))
+    poor = '{ publicLists(kind: POOR_GRADE, regionCode: "340102", first: 100) { edges { node { ... on PublicGrade { institution { name } } } } } }'
+    names = [e["node"]["institution"]["name"] for e in (await gql(poor))["data"]["publicLists"]["edges"]]
+    assert "瑶海区旧等级大药房" in names
+    await publish_result(gql, await insert_result(conn, subject_id=subject, region="340102", grade="A",
+                                                  cycle_year=2024))
+    names = [e["node"]["institution"]["name"] for e in (await gql(poor))["data"]["publicLists"]["edges"]]
+    assert "瑶海区旧等级大药房" not in names
+    grades = await gql('{ publicGrades(regionCode: "340102", first: 100) { edges { node { grade cycleYear institution { name } } } } }')
+    mine = [(e["node"]["grade"], e["node"]["cycleYear"]) for e in grades["data"]["publicGrades"]["edges"]
+            if e["node"]["institution"]["name"] == "瑶海区旧等级大药房"]
+    assert mine == [("A", 2024)]
