@@ -1,4 +1,5 @@
-"""The ASGI application: one GraphQL endpoint, a GraphiQL page, a health check."""
+"""The ASGI application: one GraphQL endpoint (POST, and GET for queries), the public query page at ``/``, a
+GraphiQL page bundled with the package (no CDN: it works offline), static files, a health check."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from api import errors
 from api.identity import principal_from_headers
@@ -35,9 +37,29 @@ from tenants import region_tree
 
 log = logging.getLogger("yibao.api")
 
+STATIC_DIR = Path(__file__).parent / "static"
+# Anonymous answers to GET queries may be kept this long by browsers and proxies (the server's own anonymous
+# cache is emptied on publication; a shared cache may lag by at most this much).
+GET_MAX_AGE_SECONDS = 30
+
 
 def _json(status: int, body: dict[str, Any]) -> Response:
     return JSONResponse(body, status_code=status)
+
+
+def _operation_kind(query: str, operation_name: str | None) -> OperationType | None:
+    """Whether the operation a request would run is a query, a mutation or a subscription (None: unparsable
+    or not found; execution then reports that with its usual error)."""
+    try:
+        document = parse(query, max_tokens=5000)
+    except GraphQLSyntaxError:
+        return None
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [d for d in ops if operation_name is None or (d.name is not None and d.name.value == operation_name)]
+    # Any mutation in the document refuses a GET: which one runs is the client's choice, not ours to guess.
+    if any(d.operation is not OperationType.QUERY for d in ops):
+        return next(d.operation for d in ops if d.operation is not OperationType.QUERY)
+    return chosen[0].operation if chosen else None
 
 
 def federation_scopes() -> dict[str, FederationScope]:
@@ -77,7 +99,7 @@ def create_app(
         max_cost=settings.max_query_cost,
         max_page=settings.max_page_size,
     )
-    ide_html = get_graphql_ide_html()
+    ide_html = (STATIC_DIR / "graphiql" / "index.html").read_text(encoding="utf-8")
     guard = Protection.create(schema._schema, protection)
 
     @asynccontextmanager
@@ -105,7 +127,29 @@ def create_app(
                 await app.state.db.close()
 
     async def graphql_get(request: Request) -> Response:
-        return HTMLResponse(ide_html)
+        """GraphiQL for a browser; with ``?query=`` a GraphQL query over GET (cacheable), never a mutation."""
+        params = request.query_params
+        if "query" not in params:
+            return HTMLResponse(ide_html)
+        payload: dict[str, Any] = {"query": params["query"]}
+        if params.get("variables"):
+            try:
+                payload["variables"] = json.loads(params["variables"])
+            except ValueError:
+                refused = errors.error_body(errors.BAD_USER_INPUT, "参数 variables 须为 JSON 对象。")
+                return _json(400, {"errors": [refused]})
+        if params.get("operationName"):
+            payload["operationName"] = params["operationName"]
+        kind = _operation_kind(payload["query"], payload.get("operationName"))
+        if kind is not None and kind is not OperationType.QUERY:
+            return JSONResponse(
+                {"errors": [errors.error_body("METHOD_NOT_ALLOWED",
+                                              "GET 只能执行查询（query）；变更（mutation）请用 POST 发送。")]},
+                status_code=405, headers={"Allow": "POST"})
+        answer = await execute(request, payload)
+        if answer.status_code == 200 and "authorization" not in request.headers and b'"errors"' not in answer.body:
+            answer.headers["Cache-Control"] = f"public, max-age={GET_MAX_AGE_SECONDS}"
+        return answer
 
     async def graphql_post(request: Request) -> Response:
         declared = request.headers.get("content-length")
@@ -122,6 +166,10 @@ def create_app(
             return _json(
                 400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "Send a JSON object with a 'query' string.")]}
             )
+        return await execute(request, payload)
+
+    async def execute(request: Request, payload: dict[str, Any]) -> Response:
+        """Run one GraphQL request (from a POST body or GET parameters) as the caller the headers name."""
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "'variables' must be an object.")]})
@@ -195,13 +243,18 @@ def create_app(
             await s.fetchval("SELECT 1")
         return _json(200, {"status": "ok"})
 
+    async def public_page(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
     app = Starlette(
         routes=[
+            Route("/", public_page, methods=["GET"]),
             Route("/graphql", graphql_post, methods=["POST"]),
             Route("/graphql", graphql_get, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
                                                             clients=clients)),
+            Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         lifespan=lifespan,
     )

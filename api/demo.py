@@ -78,6 +78,24 @@ async def seed_officers(db: Database) -> None:
         )
 
 
+# Named institutions every demo has, whatever its size: the README's and the public page's examples.
+# (county, name, class, service scope, profile); a profile decides the records and so the grade.
+SHOWCASE_INSTITUTIONS: list[tuple[str, str, SubjectClass, ServiceScope | None, str]] = [
+    ("340102", "瑶海区益康大药房", SubjectClass.RETAIL_PHARMACY, None, "fair"),
+    ("340102", "瑶海区仁和堂大药房", SubjectClass.RETAIL_PHARMACY, None, "serious"),
+    ("340102", "瑶海区明光路社区卫生服务中心", SubjectClass.MEDICAL_INSTITUTION, ServiceScope.OUTPATIENT_ONLY, "good"),
+    ("340104", "蜀山区益康诊所", SubjectClass.MEDICAL_INSTITUTION, ServiceScope.OUTPATIENT_ONLY, "poor"),
+    ("340104", "蜀山区康宁门诊部", SubjectClass.MEDICAL_INSTITUTION, ServiceScope.OUTPATIENT_ONLY, "bad"),
+    ("500237", "巫山县福康大药房", SubjectClass.RETAIL_PHARMACY, None, "poor"),
+    ("500237", "巫山县人民医院", SubjectClass.MEDICAL_INSTITUTION, ServiceScope.INPATIENT_AND_OUTPATIENT, "good"),
+]
+# A person with a published sanction, for the README's verifyIndividual example: (county, name, resident ID).
+SHOWCASE_PERSON = ("340102", "张三", "340102198503150012")
+# How often each profile is drawn for the other institutions: most institutions keep their agreements, a
+# tenth fall short, a few are serious cases (roughly what published county results look like).
+PROFILES = (("good", 52), ("fair", 27), ("poor", 11), ("bad", 5), ("serious", 5))
+
+
 async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 2026) -> int:
     """Officers plus subjects and records in four counties of Anhui and Chongqing; returns subjects added."""
     await seed_officers(db)
@@ -94,54 +112,65 @@ async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 
         confirmer = Access(principal=officer_principal(f"{county}-confirmer"), authorizer=authz)
         county_name = region_tree().get(county).name
         async with db.session(officer.db_scope()) as s:
-            institutions: list[uuid.UUID] = []
+            planned: list[tuple[NewSubject, str | None]] = [
+                (NewSubject(subject_class=cls, code=make_uscc(rng, county, kind="12" if scope else "91"), name=name,
+                            region_code=county, service_scope=scope, address=f"{county_name}长江路{n + 1}号"), profile)
+                for n, (c, name, cls, scope, profile) in enumerate(SHOWCASE_INSTITUTIONS) if c == county]
+            if county == SHOWCASE_PERSON[0]:
+                planned.append((NewSubject(subject_class=SubjectClass.PHARMACIST, code=SHOWCASE_PERSON[2],
+                                           name=SHOWCASE_PERSON[1], region_code=county, phone=mobile_number(rng),
+                                           address=f"{county_name}幸福小区3栋"), "sanctioned"))
             for i in range(subjects_per_county):
-                if i % 3 != 2:
-                    suffix = INSTITUTION_NAMES[i % len(INSTITUTION_NAMES)]
-                    cls = SubjectClass.RETAIL_PHARMACY if "药" in suffix else SubjectClass.MEDICAL_INSTITUTION
-                    scope = None
-                    if cls is SubjectClass.MEDICAL_INSTITUTION:
-                        scope = (
-                            ServiceScope.INPATIENT_AND_OUTPATIENT
-                            if suffix in ("人民医院", "中医院", "乡镇卫生院")
-                            else ServiceScope.OUTPATIENT_ONLY
-                        )
-                    new = NewSubject(
-                        subject_class=cls,
-                        code=make_uscc(rng, county, kind="12" if scope else "91"),
-                        name=f"{county_name}{person_name(rng)[1:]}{suffix}",
-                        region_code=county,
-                        service_scope=scope,
-                        address=f"{county_name}人民路{rng.randrange(1, 300)}号",
-                    )
-                else:
-                    cls = rng.choice(
-                        [SubjectClass.DOCTOR, SubjectClass.NURSE, SubjectClass.PHARMACIST, SubjectClass.INSURED_PERSON]
-                    )
-                    new = NewSubject(
-                        subject_class=cls,
-                        code=make_resident_id(rng, county),
-                        name=person_name(rng),
-                        region_code=county,
-                        phone=mobile_number(rng),
-                        address=f"{county_name}幸福小区{rng.randrange(1, 30)}栋",
-                    )
+                planned.append(_random_subject(rng, i, county, county_name))
+            for new, profile in planned:
                 row = await subjects.create_subject(session=s, access=officer, new=new)
                 added += 1
-                if row.kind == "institution":
-                    institutions.append(row.id)
-                await _demo_records(s, rng, row.id, row.subject_class, officer, reviewer, confirmer, today)
+                if profile is None and row.kind == "institution":
+                    profile = rng.choices([p for p, _ in PROFILES], weights=[w for _, w in PROFILES])[0]
+                await _demo_records(s, rng, row.id, row.subject_class, officer, reviewer, confirmer, today, profile)
         # The confirmations re-grade their subjects after commit, as in the API; then the grades are published.
         await drain_all(db, CONSUMERS)
         publisher = Access(principal=officer_principal(f"{DEMO_PUBLISHERS[county]}-officer"), authorizer=authz)
         async with db.session(publisher.db_scope()) as s:
-            await _demo_publications(s, officer, publisher)
+            await _demo_publications(s, officer, publisher, today)
         await drain_all(db, CONSUMERS)
     return added
 
 
-async def _demo_publications(s, county: Access, city: Access) -> None:  # type: ignore[no-untyped-def]
-    """The county prepares and the city publishes: institutions' current grades, dishonesty and commitments."""
+def _random_subject(rng: random.Random, i: int, county: str, county_name: str) -> tuple[NewSubject, str | None]:
+    """Two institutions, then a person, and so on: a county's mix of subjects."""
+    if i % 3 != 2:
+        suffix = INSTITUTION_NAMES[i % len(INSTITUTION_NAMES)]
+        cls = SubjectClass.RETAIL_PHARMACY if "药" in suffix else SubjectClass.MEDICAL_INSTITUTION
+        scope = None
+        if cls is SubjectClass.MEDICAL_INSTITUTION:
+            scope = (
+                ServiceScope.INPATIENT_AND_OUTPATIENT
+                if suffix in ("人民医院", "中医院", "乡镇卫生院")
+                else ServiceScope.OUTPATIENT_ONLY
+            )
+        return NewSubject(
+            subject_class=cls,
+            code=make_uscc(rng, county, kind="12" if scope else "91"),
+            name=f"{county_name}{person_name(rng)[1:]}{suffix}",
+            region_code=county,
+            service_scope=scope,
+            address=f"{county_name}人民路{rng.randrange(1, 300)}号",
+        ), None
+    cls = rng.choice([SubjectClass.DOCTOR, SubjectClass.NURSE, SubjectClass.PHARMACIST, SubjectClass.INSURED_PERSON])
+    return NewSubject(
+        subject_class=cls,
+        code=make_resident_id(rng, county),
+        name=person_name(rng),
+        region_code=county,
+        phone=mobile_number(rng),
+        address=f"{county_name}幸福小区{rng.randrange(1, 30)}栋",
+    ), "sanctioned" if rng.random() < 0.2 else None
+
+
+async def _demo_publications(s, county: Access, city: Access, today: date) -> None:  # type: ignore[no-untyped-def]
+    """The county prepares and the city publishes: institutions' grades of the last finished cycle, their
+    dishonesty, trust and commitment records, and individuals' sanctions (masked)."""
     from datetime import UTC, datetime
 
     now = datetime.now(tz=UTC)
@@ -149,17 +178,45 @@ async def _demo_publications(s, county: Access, city: Access) -> None:  # type: 
     results = await s.fetch(
         """SELECT r.id FROM evaluation_result r JOIN subject s ON s.id = r.subject_id
            WHERE r.region_code = $1 AND r.superseded_at IS NULL AND r.grade IS NOT NULL
-             AND s.kind = 'institution'""", prefix)
+             AND s.kind = 'institution' AND r.cycle_year = $2""", prefix, today.year - 1)
     for r in results:
         view = await publication.prepare_result_publication(session=s, access=county, result_id=r["id"], now=now)
         await publication.publish(session=s, access=city, id=view.id)
     records = await s.fetch(
         """SELECT id FROM credit_record WHERE region_code = $1 AND status = 'confirmed'
-             AND kind IN ('recovered_funds', 'late_repayment', 'staff_points', 'credit_commitment', 'commendation')""",
+             AND kind IN ('recovered_funds', 'late_repayment', 'staff_points', 'credit_commitment', 'commendation',
+                          'administrative_penalty', 'fraud', 'agreement_suspended')""",
         prefix)
     for r in records:
         view = await publication.prepare_publication(session=s, access=county, record_id=r["id"], now=now)
         await publication.publish(session=s, access=city, id=view.id)
+
+
+# Annual assessment scores (hospitals' grade) and the findings (kind, amount range in yuan) each profile
+# brings; the deduction schemes grade the others at 100 minus these (roughly A, B, C, D and a serious case).
+_PROFILE_SCORES = {"good": (92, 100), "fair": (80, 90), "poor": (66, 75), "bad": (50, 60), "serious": (60, 70)}
+_PROFILE_FINDINGS: dict[str, tuple[tuple[RecordKind, tuple[int, int] | None], ...]] = {
+    "good": (),
+    "fair": ((RecordKind.RECOVERED_FUNDS, (50_000, 99_000)), (RecordKind.INTERVIEW, None)),
+    "poor": ((RecordKind.RECOVERED_FUNDS, (100_000, 900_000)), (RecordKind.INTERVIEW, None),
+             (RecordKind.LATE_REPAYMENT, None)),
+    "bad": ((RecordKind.AUDIT_REDUCTION, (100_000, 2_000_000)), (RecordKind.AGREEMENT_SUSPENDED, None),
+            (RecordKind.INTERVIEW, None), (RecordKind.INTERVIEW, None), (RecordKind.LATE_REPAYMENT, None)),
+    "serious": ((RecordKind.FRAUD, (50_000, 500_000)), (RecordKind.ADMINISTRATIVE_PENALTY, (50_000, 500_000))),
+}
+_FINDING_TITLES = {
+    RecordKind.RECOVERED_FUNDS: "追回违规使用医保基金",
+    RecordKind.AUDIT_REDUCTION: "医保审核扣减",
+    RecordKind.INTERVIEW: "约谈",
+    RecordKind.LATE_REPAYMENT: "未按时退回违规资金",
+    RecordKind.AGREEMENT_SUSPENDED: "暂停医保服务协议三个月",
+    RecordKind.FRAUD: "虚构医药服务骗取医保基金",
+    RecordKind.ADMINISTRATIVE_PENALTY: "骗取医保基金，处以罚款并暂停医保结算",
+}
+_SERIOUS_FACTS = {
+    RecordKind.FRAUD: "虚构诊疗服务、伪造处方骗取医保基金支付",
+    RecordKind.ADMINISTRATIVE_PENALTY: "伪造医疗文书骗取医保基金",
+}
 
 
 async def _demo_records(
@@ -171,63 +228,56 @@ async def _demo_records(
     reviewer: Access,
     confirmer: Access,
     today: date,
+    profile: str | None,
 ) -> None:
+    # Every record belongs to the last finished year, so real-time grading files it under that cycle: a record
+    # without a date of its own would be graded under the unfinished current year.
     last_year = today.year - 1
     plans: list[tuple[RecordKind, RecordContent]] = [
-        (RecordKind.CREDIT_COMMITMENT, RecordContent(title="医保信用承诺书", decided_on=date(last_year, 1, 5)))
+        (RecordKind.CREDIT_COMMITMENT, RecordContent(title="医保信用承诺书", occurred_on=date(last_year, 1, 5),
+                                                     decided_on=date(last_year, 1, 5)))
     ]
-    if cls is SubjectClass.MEDICAL_INSTITUTION or cls is SubjectClass.RETAIL_PHARMACY:
+    institution = cls is SubjectClass.MEDICAL_INSTITUTION or cls is SubjectClass.RETAIL_PHARMACY
+    if institution:
+        profile = profile or "fair"
+        low, high = _PROFILE_SCORES[profile]
         plans.append(
             (
                 RecordKind.ANNUAL_ASSESSMENT,
                 RecordContent(
                     title=f"{last_year}年度定点医药机构考核",
-                    score=Decimal(rng.randrange(55, 100)),
+                    score=Decimal(rng.randrange(low, high)),
+                    occurred_on=date(last_year, 12, 28),
                     decided_on=date(last_year, 12, 28),
                 ),
             )
         )
-        for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-            kind = rng.choice(
-                [
-                    RecordKind.RECOVERED_FUNDS,
-                    RecordKind.AUDIT_REDUCTION,
-                    RecordKind.INTERVIEW,
-                    RecordKind.LATE_REPAYMENT,
-                ]
-            )
-            occurred = date(last_year, 1, 1) + timedelta(days=rng.randrange(0, 360))
-            amount = (
-                Decimal(rng.randrange(100_000, 15_000_000)) / 100
-                if kind in (RecordKind.RECOVERED_FUNDS, RecordKind.AUDIT_REDUCTION)
-                else None
-            )
-            plans.append(
-                (
-                    kind,
-                    RecordContent(
-                        title={
-                            "recovered_funds": "追回违规使用医保基金",
-                            "audit_reduction": "医保审核扣减",
-                            "interview": "约谈",
-                            "late_repayment": "未按时退回违规资金",
-                        }[kind.value],
-                        facts="检查发现超标准收费、重复收费等问题",
-                        amount=amount,
-                        occurred_on=occurred,
-                        decided_on=occurred + timedelta(days=20),
-                        legal_basis="《医疗保障基金使用监督管理条例》第三十八条",
-                    ),
-                )
-            )
-        if rng.random() < 0.3:
+        findings = list(_PROFILE_FINDINGS[profile])
+        if profile == "good" and rng.random() < 0.3:
+            findings.append((RecordKind.RECOVERED_FUNDS, (2_000, 9_000)))
+        for kind, amounts in findings:
+            occurred = date(last_year, 1, 1) + timedelta(days=rng.randrange(0, 300))
+            serious = kind in _SERIOUS_FACTS
+            plans.append((kind, RecordContent(
+                title=_FINDING_TITLES[kind],
+                facts=_SERIOUS_FACTS[kind] if serious else "检查发现超标准收费、重复收费等问题",
+                amount=Decimal(rng.randrange(*amounts)) if amounts else None,
+                occurred_on=occurred,
+                decided_on=occurred + timedelta(days=20),
+                penalty="罚款并暂停医保结算六个月" if kind is RecordKind.ADMINISTRATIVE_PENALTY else None,
+                penalty_until=occurred + timedelta(days=20 + 182) if kind is RecordKind.ADMINISTRATIVE_PENALTY
+                else None,
+                legal_basis=f"《医疗保障基金使用监督管理条例》第{'四十' if serious else '三十八'}条",
+            )))
+        if profile == "good" and rng.random() < 0.6:
             plans.append(
                 (
                     RecordKind.COMMENDATION,
-                    RecordContent(title="县级医疗保障工作先进集体", decided_on=date(last_year, 11, 1)),
+                    RecordContent(title="县级医疗保障工作先进集体", occurred_on=date(last_year, 11, 1),
+                                  decided_on=date(last_year, 11, 1)),
                 )
             )
-    elif rng.random() < 0.2:
+    elif profile == "sanctioned":
         plans.append(
             (
                 RecordKind.STAFF_POINTS,
@@ -244,13 +294,15 @@ async def _demo_records(
         view = await archive.enter_record(
             session=s, access=officer, subject_id=subject_id, kind=kind, content=content, today=today
         )
-        # Leave a few records waiting in each queue, so the review screens have work on them.
-        if i == len(plans) - 1 and rng.random() < 0.15:
+        # Leave a few records waiting in each queue, so the review screens have work on them (never a
+        # dishonesty record or an assessment: the public examples rely on those being confirmed).
+        waits = i == len(plans) - 1 and kind in (RecordKind.COMMENDATION, RecordKind.CREDIT_COMMITMENT)
+        if waits and rng.random() < 0.3:
             continue
         await archive.act_on_record(
             session=s, access=reviewer, record_id=view.id, action=RecordAction.REVIEW_APPROVE, today=today
         )
-        if i == len(plans) - 1 and rng.random() < 0.15:
+        if waits and rng.random() < 0.3:
             continue
         await archive.act_on_record(
             session=s, access=confirmer, record_id=view.id, action=RecordAction.CONFIRM, today=today

@@ -20,7 +20,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain import publication
+from domain import public_search, publication
 from domain.paging import page_size
 from domain.publication import PublicationView, PublicFilter, PublicItem
 from domain.rules.catalog import Grade as _Grade
@@ -44,17 +44,71 @@ class PublicListKind(Enum):
     POOR_GRADE = "poor_grade"  # 信用等级差名单: published results graded C, D or E
 
 
-@strawberry.type(description="What the public sees of an institution: its name, code, class and region.")
+@strawberry.type(description="What the public sees of an institution: its name, code, class and region, and its "
+                             "public page: its one current published grade, published records, commitments and "
+                             "the published lists it is on.")
 class PublicInstitution:
     name: str
     unified_social_credit_code: str
     subject_class: SubjectClass
     region: Region
+    # The grade found with the institution (a search page loads them in one statement); None: ask when read.
+    preloaded_grade: strawberry.Private[PublicItem | None] = None
+    grade_loaded: strawberry.Private[bool] = False
 
     @classmethod
     def of(cls, s: _PublicInstitution) -> PublicInstitution:
         return cls(name=s.name, unified_social_credit_code=s.unified_social_credit_code,
                    subject_class=s.subject_class, region=region_of(s.region_code))
+
+    @strawberry.field(description="Its one current published credit grade (信用等级): the published result of its "
+                                  "latest evaluated cycle; null when none is public.")
+    async def grade(self, info: Info) -> PublicGrade | None:
+        item = self.preloaded_grade
+        if not self.grade_loaded:
+            ctx = info.context
+            item = await public_search.current_grade(session=await ctx.session(), access=ctx.access,
+                                                     code=self.unified_social_credit_code)
+        return PublicGrade.of(item) if item is not None else None
+
+    @strawberry.field(description="Its published records (dishonesty, trust, basic information and "
+                                  "commitments), newest first, optionally of one category.")
+    async def records(self, info: Info, category: RecordCategory | None = None, first: int = 20,
+                      after: str | None = None) -> PublicRecordConnection:
+        flt = PublicFilter(category=_RecordCategory(category) if category else None,
+                           institution_code=self.unified_social_credit_code)
+        return await _public_page(info, flt, first, after)
+
+    @strawberry.field(description="Its published credit commitments (信用承诺, 001 art.10).")
+    async def commitments(self, info: Info, first: int = 20, after: str | None = None) -> PublicRecordConnection:
+        flt = PublicFilter(category=_RecordCategory.COMMITMENT, institution_code=self.unified_social_credit_code)
+        return await _public_page(info, flt, first, after)
+
+    @strawberry.field(description="The published lists it is on now (严重失信名单, 信用等级差名单).")
+    async def lists(self, info: Info) -> list[PublicListKind]:
+        ctx = info.context
+        serious, poor = await public_search.lists_of(session=await ctx.session(), access=ctx.access,
+                                                     code=self.unified_social_credit_code)
+        return ([PublicListKind.SERIOUS_DISHONESTY] if serious else []) + ([PublicListKind.POOR_GRADE] if poor else [])
+
+
+@strawberry.type
+class PublicInstitutionEdge:
+    cursor: str
+    node: PublicInstitution
+    rank: float = strawberry.field(description="How well it matches the search (higher is better).")
+
+
+@strawberry.type(description="A page of institutions found by a public search, best match first; totalCount "
+                             "counts every match.")
+class PublicInstitutionConnection(CountedPage):
+    edges: list[PublicInstitutionEdge]
+
+
+def institution_hit_of(hit: public_search.InstitutionHit) -> PublicInstitution:
+    found = PublicInstitution.of(hit.institution)
+    found.preloaded_grade, found.grade_loaded = hit.grade, True
+    return found
 
 
 @strawberry.type(description="What the public sees of an individual: a masked name and ID, class and region.")
@@ -336,6 +390,27 @@ async def _public_page(info: Info, flt: PublicFilter, first: int, after: str | N
 
 @strawberry.type
 class PublicQuery:
+    @strawberry.field(description="信用查询: institutions with published information, by part of their name "
+                                  "(typo-tolerant) or by their unified social credit code (or its first six or more "
+                                  "characters), best match first. The search needs 2 to 60 characters.")
+    async def public_institutions(self, info: Info, search: str, region_code: strawberry.ID | None = None,
+                                  first: int = 20, after: str | None = None) -> PublicInstitutionConnection:
+        ctx = info.context
+        size = page_size(first, maximum=ctx.max_page_size)
+        session = await ctx.session()
+        region = str(region_code) if region_code else None
+        page = await public_search.search_institutions(session=session, access=ctx.access, search=search,
+                                                       region_code=region, first=size, after=after)
+
+        async def count() -> int:
+            return await public_search.count_institutions(session=session, access=ctx.access, search=search,
+                                                          region_code=region)
+
+        edges = [PublicInstitutionEdge(cursor=k, node=institution_hit_of(h), rank=h.rank)
+                 for h, k in zip(page.items, page.keys, strict=True)]
+        return PublicInstitutionConnection(edges=edges, count=count, page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None))
+
     @strawberry.field(description="An institution with published information, by unified social credit code "
                                   "or full name.")
     async def public_institution(self, info: Info, code: str | None = None,

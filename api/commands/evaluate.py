@@ -12,7 +12,7 @@ import asyncio
 import sys
 import time
 from datetime import date
-from typing import TextIO
+from typing import Any, TextIO
 
 from api.settings import Settings, load_settings
 
@@ -23,9 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     jobs = p.add_subparsers(dest="job", required=True)
     c = jobs.add_parser("cycle", help="evaluate every subject of a region under an active rule set")
     c.add_argument("--region", required=True, help="GB/T 2260 code of the region")
-    c.add_argument("--year", type=int, required=True, help="the cycle (calendar year) evaluated")
-    c.add_argument("--ruleset", required=True, help="the active rule set's code")
-    c.add_argument("--version", type=int, default=None)
+    c.add_argument("--year", type=int, required=True,
+                   help="the cycle (calendar year) evaluated: a finished year within the rule set's effective dates")
+    c.add_argument("--ruleset", required=True, help="the rule set's code")
+    c.add_argument("--version", type=int, default=None, help="default: the active version (never a draft)")
     c.add_argument("--actor", default="operator", help="who the results are attributed to")
     c.set_defaults(func=cmd_evaluate)
     pl = jobs.add_parser("plan", help="draw and store a random inspection plan")
@@ -90,9 +91,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with db.session(DbScope.system(actor=principal.actor)) as s:
             if args.job == "cycle":
+                version = await cycle_ruleset_version(session=s, access=access, code=args.ruleset,
+                                                      version=args.version, year=args.year, today=date.today())
                 run = await evaluation.run_cycle(session=s, access=access, region_code=args.region,
                                                  cycle_year=args.year, ruleset_code=args.ruleset,
-                                                 ruleset_version=args.version, today=date.today(),
+                                                 ruleset_version=version, today=date.today(),
                                                  progress=Progress(f"cycle {args.year} {args.region}"))
                 grades = ", ".join(f"{g or 'excluded'}: {n:,}" for g, n in sorted(
                     run.distribution.items(), key=lambda x: str(x[0] or "~")))
@@ -110,6 +113,26 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     return 0
+
+
+async def cycle_ruleset_version(*, session: Any, access: Any, code: str, version: int | None, year: int,
+                                today: date) -> int:
+    """The rule set version a cycle runs on (the active one unless ``version`` is given), after checking that
+    ``year`` is a finished year within that version's effective dates."""
+    from domain import evaluation
+    from domain.errors import NotFound
+    from domain.rules.cycle_year import check_cycle_year
+
+    if version is None:
+        # The newest version may be a draft under discussion; a cycle always runs on the one in force.
+        version = await session.fetchval(
+            "SELECT version FROM ruleset WHERE code = $1 AND status = 'active' ORDER BY version DESC LIMIT 1", code)
+        if version is None:
+            raise NotFound(f"规则集{code}没有已生效（active）的版本。", field="ruleset")
+    stored = await evaluation.get_ruleset(session=session, access=access, code=code, version=version)
+    check_cycle_year(year, today=today, effective_from=stored.ruleset.effective_from,
+                     effective_to=stored.ruleset.effective_to, ruleset=f"{code} v{version}")
+    return int(version)
 
 
 def main(argv: list[str] | None = None) -> int:

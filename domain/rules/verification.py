@@ -7,14 +7,11 @@ or short IDs, loose names) is refused, so the endpoint cannot be used to enumera
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
-from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric
-
 from domain.errors import InvalidInput
+from domain.rules.identifiers import resident_id_problem
 
 MAX_NAME_LENGTH = 30  # long transliterated minority names ('阿依古丽·买买提·吐尔逊') stay well below this
 RESIDENT_ID_LENGTH = 18
@@ -23,7 +20,6 @@ RESIDENT_ID_LENGTH = 18
 _WILDCARDS = ("*", "%", "_", "?", "…", "＊", "％", "＿", "？")
 # Variants of the middle dot that separates parts of transliterated names; ID cards use U+00B7.
 _DOT_VARIANTS = str.maketrans(dict.fromkeys("•・‧∙⋅", "·"))
-_ID_SHAPE = re.compile(r"\d{17}[\dX]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,23 +65,18 @@ def _normalize_resident_id(resident_id: str) -> str:
             field="resident_id",
             length=len(text),
         )
-    if not _ID_SHAPE.fullmatch(text):
+    # The same test registration uses (domain.rules.identifiers), so every registered ID can be verified.
+    problem = resident_id_problem(text)
+    if problem == "characters":
+        raise InvalidInput("居民身份证号码应为17位数字加1位数字或X。", field="resident_id", reason="characters")
+    if problem == "check_character":
         raise InvalidInput(
-            "The resident ID number must be 17 digits followed by a digit or X.", field="resident_id"
+            "居民身份证号码的校验位不对，可能有一位输错了。", field="resident_id", reason="checksum"
         )
-    try:
-        ric.validate(text)
-    except stdnum_errors.InvalidChecksum:
+    if problem is not None:
         raise InvalidInput(
-            "The resident ID number's check digit is wrong.", field="resident_id", reason="checksum"
-        ) from None
-    except stdnum_errors.ValidationError:
-        # InvalidComponent: the birth date or the region code in the number does not exist.
-        raise InvalidInput(
-            "The resident ID number has an impossible birth date or region code.",
-            field="resident_id",
-            reason="component",
-        ) from None
+            "居民身份证号码第7–14位应为1900年以来的真实出生日期。", field="resident_id", reason="component"
+        )
     return text
 
 

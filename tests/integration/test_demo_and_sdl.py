@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from api.demo import DEMO_OFFICERS, seed_demo
+from api.demo import DEMO_OFFICERS, SHOWCASE_INSTITUTIONS, seed_demo
 from domain.db import SingleConnectionDatabase
 from schema.root import SDL_PATH, build_schema, export_sdl
 
@@ -13,7 +13,7 @@ async def test_demo_data_goes_through_the_workflow_and_names_its_officers(
     db: SingleConnectionDatabase, conn: asyncpg.Connection
 ) -> None:
     added = await seed_demo(db, subjects_per_county=6)
-    assert added == 24
+    assert added == 24 + len(SHOWCASE_INSTITUTIONS) + 1  # the named examples and the sanctioned person
     assert await conn.fetchval("SELECT count(*) FROM officer") == len(DEMO_OFFICERS)
     regions = {r["left"] for r in await conn.fetch("SELECT DISTINCT left(region_code, 2) FROM subject")}
     assert regions == {"34", "50"}

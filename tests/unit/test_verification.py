@@ -85,7 +85,7 @@ def test_empty_id_is_refused() -> None:
 def test_id_with_a_wrong_check_digit_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id="340104199003071234", name="张三")
-    assert "check digit" in caught.value.message
+    assert "校验位" in caught.value.message
     assert caught.value.details["reason"] == "checksum"
 
 
@@ -145,3 +145,26 @@ def test_rare_characters_from_extension_b_are_accepted() -> None:
 def test_answer_carries_only_whether_there_is_a_current_sanction() -> None:
     assert [f.name for f in fields(VerificationAnswer)] == ["has_current_sanction"]
     assert VerificationAnswer(has_current_sanction=True).has_current_sanction
+
+
+def test_every_resident_id_registration_accepts_can_be_verified() -> None:
+    import random
+
+    from domain.rules.identifiers import validate_resident_id
+    from domain.synthetic import make_resident_id
+
+    rng = random.Random(2026)
+    for county in ("340102", "340104", "500237", "500101"):
+        for _ in range(50):
+            rid = make_resident_id(rng, county)
+            assert validate_resident_id(rid) == rid
+            assert normalize_verification_request(resident_id=rid, name="张三").resident_id == rid
+
+
+def test_an_id_registration_refuses_is_refused_by_verification_too() -> None:
+    from domain.rules.identifiers import resident_id_problem
+
+    for bad in ("340104199003071234", "340104209903071235", "3401041990O3071235"):
+        assert resident_id_problem(bad) is not None
+        with pytest.raises(InvalidInput):
+            normalize_verification_request(resident_id=bad, name="张三")
