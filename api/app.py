@@ -117,7 +117,8 @@ def create_app(
         try:
             principal = principal_from_headers(request.headers, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
         except DomainError as exc:
-            return _json(401, {"errors": [errors.error_body(exc.code, exc.message)]})
+            message = exc.message_in(errors.request_language(request.headers))
+            return _json(401, {"errors": [errors.error_body(exc.code, message)]})
 
         operation_name = payload.get("operationName")
         # Protection (api/protection.py): rate limit, then the anonymous cache, then the introspection policy.
@@ -170,7 +171,8 @@ def create_app(
             guard.cache.invalidate()
         response: dict[str, Any] = {"data": result.data}
         if gql_errors:
-            response["errors"] = [errors.format_error(e) for e in gql_errors]
+            response["errors"] = [errors.format_error(e, language=errors.request_language(request.headers))
+                                  for e in gql_errors]
         answer = JSONResponse(response)
         if cache_key is not None and not gql_errors:
             guard.cache.put(cache_key, bytes(answer.body), epoch=epoch)

@@ -274,7 +274,7 @@ async def _create_record(
 async def _subject_region(session: Session, subject_id: uuid.UUID) -> str:
     region = await session.fetchval("SELECT region_code FROM subject WHERE id = $1", subject_id)
     if region is None:
-        raise NotFound("No such subject in your region.", field="subjectId")
+        raise NotFound("您的辖区内没有该信用主体。", en="No such subject in your region.", field="subjectId")
     return str(region)
 
 
@@ -307,12 +307,14 @@ async def declare_record(
     """申报: a subject declares its own basic or trust information; it awaits verification."""
     p = access.principal
     if p.kind is not PrincipalKind.SUBJECT:
-        raise Forbidden("Only a subject declares information about itself; officers enter records.")
+        raise Forbidden("只有信用主体本人可以申报自身信息；工作人员请使用录入。",
+            en="Only a subject declares information about itself; officers enter records.")
     subject_id = uuid.UUID(p.id)
     access.require("record", "declare", subject_id=p.id)
     if kind.category not in DECLARABLE_CATEGORIES:
         raise InvalidInput(
-            "A subject may declare basic, trust or commitment information, not dishonesty.", field="kind"
+            "信用主体可以申报基本信息、守信信息或信用承诺，不能申报失信信息。",
+            en="A subject may declare basic, trust or commitment information, not dishonesty.", field="kind"
         )
     content = check_content(kind=kind, content=content, today=today)
     region = await _subject_region(session, subject_id)
@@ -348,7 +350,7 @@ async def act_on_record(
         record_id,
     )
     if row is None:
-        raise NotFound("No such record in your region.", field="id")
+        raise NotFound("您的辖区内没有该信用记录。", en="No such record in your region.", field="id")
     access.require("record", _PERMISSION[action], region_code=row["region_code"])
     history = RecordHistory(
         entered_by=row["author_id"],
@@ -363,7 +365,7 @@ async def act_on_record(
     h = step.history
     if action is RecordAction.AMEND:
         if content is None:
-            raise InvalidInput("An amendment needs the new content.", field="content")
+            raise InvalidInput("更正记录需要提供新的内容。", en="An amendment needs the new content.", field="content")
         checked = check_content(kind=RecordKind(row["kind"]), content=content, today=today)
         await _insert_version(
             session,
@@ -417,7 +419,7 @@ async def get_record(*, session: Session, access: Access, id: uuid.UUID) -> Cred
     """One record with its current version, if the principal may read it."""
     row = await session.fetchrow(f"{_SELECT_RECORD} WHERE r.id = $1", id)
     if row is None:
-        raise NotFound("No such record in your region.", field="id")
+        raise NotFound("您的辖区内没有该信用记录。", en="No such record in your region.", field="id")
     access.require("record", "read", region_code=row["region_code"], subject_id=str(row["subject_id"]))
     return CreditRecordView.from_record(row)
 

@@ -82,20 +82,25 @@ def _validated(new: NewSubject) -> NewSubject:
     code = validate_uscc(new.code) if institution else validate_resident_id(new.code)
     name = new.name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("A subject needs a name of 1 to 200 characters.", field="name")
+        raise InvalidInput("主体名称须为 1 到 200 个字符。", en="A subject needs a name of 1 to 200 characters.",
+            field="name")
     if cls is SubjectClass.MEDICAL_INSTITUTION and new.service_scope is None:
         raise InvalidInput(
-            "A designated medical institution must say whether it treats inpatients "
+            "定点医疗机构须说明是否收治住院病人（serviceScope），两者的评价方法不同。",
+            en="A designated medical institution must say whether it treats inpatients "
             "(serviceScope), because it is graded differently.",
             field="serviceScope",
         )
     if cls is not SubjectClass.MEDICAL_INSTITUTION and new.service_scope is not None:
-        raise InvalidInput("Only a designated medical institution has a serviceScope.", field="serviceScope")
+        raise InvalidInput("只有定点医疗机构才有服务范围（serviceScope）。",
+            en="Only a designated medical institution has a serviceScope.", field="serviceScope")
     if region_tree().find(new.region_code) is None:
-        raise InvalidInput(f"Unknown region code {new.region_code!r} (GB/T 2260, six digits).", field="regionCode")
+        raise InvalidInput(f"未知的行政区划代码 {new.region_code!r}（GB/T 2260，六位数字）。",
+            en=f"Unknown region code {new.region_code!r} (GB/T 2260, six digits).", field="regionCode")
     if cls.is_linked_person and new.parent_subject_id is None:
         raise InvalidInput(
-            "A legal representative, controller, principal or directly responsible person "
+            "法定代表人、实际控制人、主要负责人或直接责任人须关联其所属机构（parentSubjectId）。",
+            en="A legal representative, controller, principal or directly responsible person "
             "must be linked to its institution (parentSubjectId).",
             field="parentSubjectId",
         )
@@ -118,11 +123,14 @@ async def create_subject(*, session: Session, access: Access, new: NewSubject) -
     if new.parent_subject_id is not None:
         parent = await session.fetchrow("SELECT kind FROM subject WHERE id = $1", new.parent_subject_id)
         if parent is None:
-            raise InvalidInput("The parent subject does not exist in your region.", field="parentSubjectId")
+            raise InvalidInput("您的辖区内没有该上级主体。",
+                en="The parent subject does not exist in your region.", field="parentSubjectId")
         if parent["kind"] != SubjectKind.INSTITUTION:
-            raise InvalidInput("A subject can only be linked to an institution.", field="parentSubjectId")
+            raise InvalidInput("主体只能关联到机构。",
+                en="A subject can only be linked to an institution.", field="parentSubjectId")
     if await session.fetchval("SELECT 1 FROM subject WHERE code = $1", new.code):
-        raise Conflict(f"A subject with code {new.code} is already registered.", field="code")
+        raise Conflict(f"代码为 {new.code} 的主体已经登记。",
+            en=f"A subject with code {new.code} is already registered.", field="code")
     try:
         row = await session.fetchrow(
             f"""INSERT INTO subject AS s (kind, subject_class, code, name, region_code, service_scope,
@@ -141,7 +149,8 @@ async def create_subject(*, session: Session, access: Access, new: NewSubject) -
         )
     except asyncpg.UniqueViolationError as exc:
         # Registered in another region, invisible to this principal: still the same person or body.
-        raise Conflict(f"A subject with code {new.code} is already registered.", field="code") from exc
+        raise Conflict(f"代码为 {new.code} 的主体已经登记。",
+            en=f"A subject with code {new.code} is already registered.", field="code") from exc
     assert row is not None
     return SubjectRow.from_record(row)
 
@@ -162,9 +171,9 @@ async def get_subject(
     elif code is not None:
         row = await session.fetchrow(f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.code = $1", code.strip().upper())
     else:
-        raise InvalidInput("Give a subject's id or its code.", field="id")
+        raise InvalidInput("请提供主体的 id 或代码。", en="Give a subject's id or its code.", field="id")
     if row is None:
-        raise NotFound("No such subject in your region.")
+        raise NotFound("您的辖区内没有该信用主体。", en="No such subject in your region.")
     return SubjectRow.from_record(row)
 
 
@@ -226,7 +235,8 @@ async def counts_by_region(
     """Subjects per child region of ``parent_code`` (default: the principal's node), for dashboards."""
     parent = parent_code or access.principal.region_code
     if not parent:
-        raise InvalidInput("Name the region to break down (parentCode).", field="parentCode")
+        raise InvalidInput("请指定要细分统计的行政区划（parentCode）。",
+            en="Name the region to break down (parentCode).", field="parentCode")
     access.require("subject", "read", region_code=parent)
     depth = len(region_tree().ancestors(parent)) + 1  # 1-based position of the child in region.path
     clauses, args = _where(

@@ -13,11 +13,13 @@ from domain.archive import RecordFilter
 from domain.paging import page_size
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.catalog import RecordKind as _RecordKind
+from domain.rules.labels import labels_for
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction as _RecordAction
 from domain.subjects import NewSubject, SubjectFilter
 from schema.context import Context, parse_uuid
 from schema.enums import (
+    LABELLED,
     OfficerRole,
     PrincipalKind,
     RecordCategory,
@@ -32,6 +34,8 @@ from schema.types import (
     CreditRecordConnection,
     CreditRecordEdge,
     CreditRecordType,
+    EnumLabel,
+    EnumLabels,
     PageInfo,
     Region,
     RegionCount,
@@ -137,6 +141,19 @@ class ArchiveQuery:
         return Me(
             kind=p.kind, id=p.id, role=p.role, name=p.name, region=region_of(p.region_code) if p.region_code else None
         )
+
+    @strawberry.field(
+        description="中文标签: the Chinese label of every value of the named enums (all of them when none is "
+        "named). A client fetches this once and caches it: one small answer covers every enum-valued field, "
+        "filter and drop-down, instead of a label field beside each value on every row."
+    )
+    def enum_labels(self, names: list[str] | None = None) -> list[EnumLabels]:
+        chosen = sorted(LABELLED) if names is None else [n for n in names if n in LABELLED]
+        out = []
+        for name in chosen:
+            table = labels_for(LABELLED[name].__name__)
+            out.append(EnumLabels(name=name, values=[EnumLabel(value=k, label=v) for k, v in table.items()]))
+        return out
 
     @strawberry.field(description="One division by its six-digit code.")
     def region(self, code: strawberry.ID) -> Region | None:

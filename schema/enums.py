@@ -1,6 +1,13 @@
-"""GraphQL enums, taken from the domain vocabulary so the two cannot drift."""
+"""GraphQL enums, taken from the domain vocabulary so the two cannot drift.
+
+Every value's SDL description is its Chinese label from ``domain.rules.labels`` (the one table), and the
+``enumLabels`` query hands the same table to user interfaces.
+"""
 
 from __future__ import annotations
+
+from enum import Enum
+from typing import TypeVar
 
 import strawberry
 
@@ -12,20 +19,38 @@ from domain.rules.catalog import RecordKind as _RecordKind
 from domain.rules.catalog import ServiceScope as _ServiceScope
 from domain.rules.catalog import SubjectClass as _SubjectClass
 from domain.rules.catalog import SubjectKind as _SubjectKind
+from domain.rules.labels import labels_for
 from domain.rules.workflow import RecordAction as _RecordAction
 from domain.rules.workflow import RecordState as _RecordState
 from tenants import RegionLevel as _RegionLevel
 
-SubjectKind = strawberry.enum(_SubjectKind, description="Institution (unified social credit code) or individual.")
-SubjectClass = strawberry.enum(_SubjectClass, description="信用主体类别: the class of a credit subject.")
-ServiceScope = strawberry.enum(_ServiceScope, description="What a designated medical institution treats.")
-RecordCategory = strawberry.enum(_RecordCategory, description="The part of the credit archive a record is in.")
-RecordKind = strawberry.enum(_RecordKind, description="What a record says happened; rule sets refer to it.")
-RecordStatus = strawberry.enum(
-    _RecordState, name="RecordStatus", description="Where a record stands in entry → review → confirmation."
+E = TypeVar("E", bound=type[Enum])
+
+# GraphQL enum name → the Python enum behind it, for the enumLabels lookup.
+LABELLED: dict[str, type[Enum]] = {}
+
+
+def labelled(cls: E, *, description: str, name: str | None = None) -> E:
+    """``strawberry.enum`` with each value described by its Chinese label."""
+    out = strawberry.enum(cls, name=name, description=description)
+    labels = labels_for(cls.__name__)
+    definition = out.__strawberry_definition__  # type: ignore[attr-defined]
+    for value in definition.values:
+        value.description = labels.get(value.name)
+    LABELLED[definition.name] = cls
+    return out
+
+
+SubjectKind = labelled(_SubjectKind, description="主体类型: institution (unified social credit code) or individual.")
+SubjectClass = labelled(_SubjectClass, description="信用主体类别: the class of a credit subject.")
+ServiceScope = labelled(_ServiceScope, description="服务范围: what a designated medical institution treats.")
+RecordCategory = labelled(_RecordCategory, description="信息类别: the part of the credit archive a record is in.")
+RecordKind = labelled(_RecordKind, description="信息种类: what a record says happened; rule sets refer to it.")
+RecordStatus = labelled(
+    _RecordState, name="RecordStatus", description="记录状态: where a record stands in entry → review → confirmation."
 )
-RecordAction = strawberry.enum(_RecordAction, description="A workflow step on a record.")
-Grade = strawberry.enum(_Grade, description="A credit grade: A–D, and E in five-level schemes.")
-RegionLevel = strawberry.enum(_RegionLevel, description="The level of a GB/T 2260 division.")
-PrincipalKind = strawberry.enum(_PrincipalKind, description="Who is asking.")
-OfficerRole = strawberry.enum(_OfficerRole, description="What an officer does at its bureau.")
+RecordAction = labelled(_RecordAction, description="流程操作: a workflow step on a record.")
+Grade = labelled(_Grade, description="信用等级: A–D, and E in five-level schemes.")
+RegionLevel = labelled(_RegionLevel, description="行政区划级别: the level of a GB/T 2260 division.")
+PrincipalKind = labelled(_PrincipalKind, description="访问者类型: who is asking.")
+OfficerRole = labelled(_OfficerRole, description="岗位: what an officer does at its bureau.")

@@ -353,7 +353,7 @@ def _seed(raw: str | None) -> int | None:
     try:
         return int(raw)
     except ValueError as exc:
-        raise InvalidInput("The seed is a whole number.", field="seed") from exc
+        raise InvalidInput("随机种子须为整数。", en="The seed is a whole number.", field="seed") from exc
 
 
 @strawberry.type

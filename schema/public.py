@@ -28,20 +28,22 @@ from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.redaction import PublicIndividual as _PublicIndividual
 from domain.rules.redaction import PublicInstitution as _PublicInstitution
 from schema.context import Context, parse_uuid
-from schema.enums import Grade, RecordCategory, RecordKind, SubjectClass
+from schema.enums import Grade, RecordCategory, RecordKind, SubjectClass, labelled
 from schema.types import CountedPage, PageInfo, Region, region_of
 
 Info = strawberry.Info[Context, None]
 
-PublicationStatus = strawberry.enum(publication.PublicationStatus, description="Where a publication stands.")
-PublicationItemType = strawberry.enum(publication.ItemType, name="PublicationItemType",
-                                      description="What a publication makes public.")
+PublicationStatus = labelled(publication.PublicationStatus, description="公开状态: where a publication stands.")
+PublicationItemType = labelled(publication.ItemType, name="PublicationItemType",
+                               description="公开内容: what a publication makes public.")
 
 
-@strawberry.enum(description="The lists the city bureau publishes (001 art.22).")
 class PublicListKind(Enum):
     SERIOUS_DISHONESTY = "serious_dishonesty"  # 严重失信名单
     POOR_GRADE = "poor_grade"  # 信用等级差名单: published results graded C, D or E
+
+
+labelled(PublicListKind, description="公开名单: the lists the city bureau publishes (001 art.22).")
 
 
 @strawberry.type(description="What the public sees of an institution: its name, code, class and region.")

@@ -379,3 +379,15 @@ class CreditRecordConnection(CountedPage):
 class RegionCount:
     region: Region
     count: int
+
+
+@strawberry.type(description="One enum value and the Chinese label a user interface shows for it.")
+class EnumLabel:
+    value: str = strawberry.field(description="The value as the API sends it (e.g. RECOVERED_FUNDS).")
+    label: str = strawberry.field(description="中文标签, e.g. 追回医保基金.")
+
+
+@strawberry.type(description="The labels of every value of one enum (the same text as the SDL descriptions).")
+class EnumLabels:
+    name: str = strawberry.field(description="The GraphQL enum's name, e.g. RecordKind.")
+    values: list[EnumLabel]

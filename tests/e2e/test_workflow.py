@@ -67,7 +67,7 @@ async def test_the_officer_who_entered_a_record_cannot_review_it(gql: GraphQL, e
     events = await count(conn, "record_event")
     body = await gql(REVIEW, {"id": entered, "ok": True}, as_=same_person)
     assert error_codes(body) == ["CONFLICT"]
-    assert "entered" in body["errors"][0]["message"]
+    assert "录入人不能审核" in body["errors"][0]["message"]
     assert await count(conn, "record_event") == events
 
 

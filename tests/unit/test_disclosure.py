@@ -75,7 +75,7 @@ def test_negative_information_for_six_months_ends_six_calendar_months_later() ->
 def test_negative_information_period_of_5_or_13_months_is_refused(months: int) -> None:
     with pytest.raises(InvalidInput) as caught:
         window_for(category=RecordCategory.DISHONESTY, published_at=PUBLISHED, months=months)
-    assert "between 6 and 12 months" in caught.value.message
+    assert "between 6 and 12 months" in caught.value.en
     assert caught.value.details["months"] == months
     assert caught.value.details["min_months"] == 6
     assert caught.value.details["max_months"] == 12
