@@ -825,6 +825,7 @@ class ListEntry:
     region_code: str
     grade: Grade | None
     membership: ListMembership
+    subject: SubjectRow | None = None  # already loaded to decide the list, so a page links it for free
 
 
 async def credit_lists(*, session: Session, access: Access, region_code: str, cycle_year: int,
@@ -856,5 +857,5 @@ async def credit_lists(*, session: Session, access: Access, region_code: str, cy
             trust_records_in_cycle=sum(1 for r in in_cycle if r.kind.category is RecordCategory.TRUST))
         if membership is not None:
             out.append(ListEntry(subject_id=sid, region_code=found[sid].region_code, grade=grades[sid],
-                                 membership=membership))
+                                 membership=membership, subject=found[sid]))
     return sorted(out, key=lambda e: (str(e.membership.list_kind), str(e.subject_id)))

@@ -100,17 +100,25 @@ class SortKey:
         direction = " DESC" if self.descending else ""
         return f"{self.expression}{direction}, {self.id_expression}{direction}"
 
-    def after(self, cursor: str | None, *, first_param: int) -> tuple[str, list[str]]:
-        """The ``AND (…) > (…)`` keyset condition for rows after ``cursor`` and its two arguments."""
+    def position(self, cursor: str | None) -> tuple[str, str] | None:
+        """The (value, id) a cursor of this order points at, as text; ``InvalidInput`` for any other cursor."""
         key = decode_cursor(cursor)
         if key is None:
-            return "", []
+            return None
         name, sep, rest = key.partition("|")
         value, sep2, id_text = rest.rpartition("|")
         if not sep or not sep2 or name != self.name:
             raise InvalidInput("该游标（cursor）属于另一种排序或另一个列表，请从第一页开始。",
                                en="The cursor belongs to another order or list; start from the first page.",
                                field="after")
+        return value, id_text
+
+    def after(self, cursor: str | None, *, first_param: int) -> tuple[str, list[str]]:
+        """The ``AND (…) > (…)`` keyset condition for rows after ``cursor`` and its two arguments."""
+        found = self.position(cursor)
+        if found is None:
+            return "", []
+        value, id_text = found
         op = "<" if self.descending else ">"
         a, b = first_param, first_param + 1
         return (f"AND ({self.expression}, {self.id_expression}) {op} "

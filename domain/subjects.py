@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
@@ -11,8 +11,8 @@ import asyncpg
 from domain.access import Access
 from domain.db import Session
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.paging import Page, decode_cursor, encode_cursor
-from domain.rules.catalog import ServiceScope, SubjectClass, SubjectKind
+from domain.paging import Page, SortKey
+from domain.rules.catalog import Grade, ServiceScope, SubjectClass, SubjectKind
 from domain.rules.identifiers import validate_resident_id, validate_uscc
 from tenants import region_tree
 
@@ -73,6 +73,17 @@ class SubjectFilter:
     subject_class: SubjectClass | None = None
     kind: SubjectKind | None = None
     name_contains: str | None = None
+    grade: Grade | None = None  # the current grade of the subject's latest evaluated cycle
+
+
+# The orders a page of subjects offers (dashboards sort by name or by registration; code is the default).
+SUBJECT_ORDERS: dict[str, SortKey] = {
+    "CODE_ASC": SortKey("CODE_ASC", "s.code", id_expression="s.id"),
+    "NAME_ASC": SortKey("NAME_ASC", "s.name", id_expression="s.id"),
+    "CREATED_AT_DESC": SortKey("CREATED_AT_DESC", "s.created_at", descending=True, id_expression="s.id",
+                               cast="timestamptz"),
+    "CREATED_AT_ASC": SortKey("CREATED_AT_ASC", "s.created_at", id_expression="s.id", cast="timestamptz"),
+}
 
 
 def _validated(new: NewSubject) -> NewSubject:
@@ -202,25 +213,38 @@ def _where(access: Access, flt: SubjectFilter) -> tuple[list[str], list[object]]
     if flt.name_contains:
         args.append("%" + flt.name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         clauses.append(f"s.name LIKE ${len(args)}")
+    if flt.grade is not None:
+        # The current result of the latest evaluated cycle, the one Subject.creditResult shows; one index probe
+        # per candidate row on evaluation_result_current_idx (subject_id, cycle_year).
+        args.append(str(flt.grade))
+        clauses.append(
+            f"""(SELECT e.grade FROM evaluation_result e WHERE e.subject_id = s.id AND e.superseded_at IS NULL
+                 ORDER BY e.cycle_year DESC LIMIT 1) = ${len(args)}"""
+        )
     return clauses, args
 
 
 async def list_subjects(
-    *, session: Session, access: Access, flt: SubjectFilter, first: int, after: str | None
+    *,
+    session: Session,
+    access: Access,
+    flt: SubjectFilter,
+    first: int,
+    after: str | None,
+    order: SortKey = SUBJECT_ORDERS["CODE_ASC"],
 ) -> Page[SubjectRow]:
-    """A page of subjects in the principal's subtree, ordered by code."""
+    """A page of subjects in the principal's subtree, in the chosen order (by code unless told)."""
     clauses, args = _where(access, flt)
-    key = decode_cursor(after)
-    if key is not None:
-        args.append(key)
-        clauses.append(f"s.code > ${len(args)}")
+    keyset, keyset_args = order.after(after, first_param=len(args) + 1)
+    args += keyset_args
     args.append(first + 1)
     rows = await session.fetch(
-        f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE {' AND '.join(clauses)} ORDER BY s.code LIMIT ${len(args)}",
+        f"""SELECT {SUBJECT_COLUMNS}, {order.expression} AS sort_value FROM subject s
+            WHERE {" AND ".join(clauses)} {keyset} ORDER BY {order.order_by} LIMIT ${len(args)}""",
         *args,
     )
     items = [SubjectRow.from_record(r) for r in rows]
-    return Page.from_rows(items, [encode_cursor(s.code) for s in items], first)
+    return Page.from_rows(items, [order.cursor(r["sort_value"], r["id"]) for r in rows], first)
 
 
 async def count_subjects(*, session: Session, access: Access, flt: SubjectFilter) -> int:
@@ -239,12 +263,7 @@ async def counts_by_region(
             en="Name the region to break down (parentCode).", field="parentCode")
     access.require("subject", "read", region_code=parent)
     depth = len(region_tree().ancestors(parent)) + 1  # 1-based position of the child in region.path
-    clauses, args = _where(
-        access,
-        SubjectFilter(
-            region_code=parent, subject_class=flt.subject_class, kind=flt.kind, name_contains=flt.name_contains
-        ),
-    )
+    clauses, args = _where(access, replace(flt, region_code=parent))
     rows = await session.fetch(
         f"""SELECT r.path[{depth + 1}] AS child, count(*) AS n
             FROM subject s JOIN region r ON r.code = s.region_code
@@ -252,8 +271,8 @@ async def counts_by_region(
         *args,
     )
     tree = region_tree()
-    out = []
-    for r in rows:
-        child = r["child"] or parent  # subjects registered on the parent node itself
-        out.append((child, tree.get(child).name, int(r["n"])))
+    found = {r["child"] or parent: int(r["n"]) for r in rows}  # a null child: registered on the parent itself
+    # Every child division is listed, with 0 when it has no subjects: a dashboard shows the gap, not nothing.
+    out = [(c.code, c.name, found.pop(c.code, 0)) for c in tree.children(parent)]
+    out += [(code, tree.get(code).name, n) for code, n in sorted(found.items())]
     return out

@@ -167,3 +167,21 @@ def _add_months(instant: datetime, months: int) -> datetime:
     year, month = local.year + index // 12, index % 12 + 1
     day = min(local.day, calendar.monthrange(year, month)[1])
     return local.replace(year=year, month=month, day=day).astimezone(UTC)
+
+
+def window_months(window: DisclosureWindow) -> int | None:
+    """The months a window really spans, rounded up; None for a long-term one.
+
+    A negative item's window is stretched to the end of a longer penalty (a 9-month penalty outlasts the 6 months
+    chosen), so what the department chose is not always how long the item is public.
+    """
+    if window.public_until is None:
+        return None
+    start = window.published_at.astimezone(CHINA_STANDARD_TIME)
+    end = window.public_until.astimezone(CHINA_STANDARD_TIME)
+    months = max((end.year - start.year) * 12 + end.month - start.month, 0)
+    while _add_months(window.published_at, months) < window.public_until:
+        months += 1
+    while months > 0 and _add_months(window.published_at, months - 1) >= window.public_until:
+        months -= 1
+    return months

@@ -186,3 +186,14 @@ def test_negative_information_without_an_end_is_refused_as_corrupt() -> None:
         usable_against_subject(
             category=RecordCategory.DISHONESTY, public_until=None, at=datetime(2025, 1, 1, tzinfo=UTC)
         )
+
+
+def test_a_window_stretched_to_a_nine_month_penalty_spans_nine_months_not_the_six_chosen() -> None:
+    from domain.rules.disclosure import CHINA_STANDARD_TIME, window_months
+
+    published = datetime(2025, 3, 1, 10, 0, tzinfo=CHINA_STANDARD_TIME)
+    w = window_for(category=RecordCategory.DISHONESTY, published_at=published, months=6,
+                   penalty_until=date(2025, 11, 30))
+    assert window_months(w) == 9
+    assert window_months(window_for(category=RecordCategory.DISHONESTY, published_at=published, months=6)) == 6
+    assert window_months(window_for(category=RecordCategory.BASIC, published_at=published)) is None
