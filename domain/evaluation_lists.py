@@ -22,6 +22,11 @@ from domain.rules.lists import ListKind
 from domain.rules.warnings import WarningKind
 from tenants import region_tree
 
+
+def _without_sort_value(row: Any) -> dict[str, Any]:
+    return {k: v for k, v in dict(row).items() if k != "sort_value"}
+
+
 EVALUATION_ORDERS: dict[str, SortKey] = {
     "EVALUATED_AT_DESC": SortKey("EVALUATED_AT_DESC", "evaluated_at", descending=True, cast="timestamptz"),
     "EVALUATED_AT_ASC": SortKey("EVALUATED_AT_ASC", "evaluated_at", cast="timestamptz"),
@@ -39,7 +44,7 @@ async def results_page(
         f"""SELECT {RESULT_COLUMNS}, {order.expression} AS sort_value FROM evaluation_result
             WHERE subject_id = $1 {keyset} ORDER BY {order.order_by} LIMIT ${len(args) + 2}""",
         subject_id, *args, first + 1)
-    items = [StoredResult.from_record(r) for r in rows]
+    items = [StoredResult.from_record(_without_sort_value(r)) for r in rows]
     return Page.from_rows(items, [order.cursor(r["sort_value"], r["id"]) for r in rows], first)
 
 
@@ -88,7 +93,7 @@ async def warnings_page(
         f"""SELECT id, subject_id, region_code, kind, message, record_kind, result_id, raised_at,
                    {order.expression} AS sort_value
             FROM credit_warning WHERE {where} {keyset} ORDER BY {order.order_by} LIMIT ${len(args)}""", *args)
-    items = [StoredWarning(**{k: v for k, v in dict(r).items() if k != "sort_value"}) for r in rows]
+    items = [StoredWarning(**_without_sort_value(r)) for r in rows]
     return Page.from_rows(items, [order.cursor(r["sort_value"], r["id"]) for r in rows], first)
 
 
