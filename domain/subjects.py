@@ -73,7 +73,8 @@ class SubjectFilter:
     subject_class: SubjectClass | None = None
     kind: SubjectKind | None = None
     name_contains: str | None = None
-    grade: Grade | None = None  # the current grade of the subject's latest evaluated cycle
+    grade: Grade | None = None  # the current grade of the subject's latest evaluated cycle ...
+    grade_cycle_year: int | None = None  # ... or of this cycle
 
 
 # The orders a page of subjects offers (dashboards sort by name or by registration; code is the default).
@@ -216,10 +217,11 @@ def _where(access: Access, flt: SubjectFilter) -> tuple[list[str], list[object]]
     if flt.grade is not None:
         # The current result of the latest evaluated cycle, the one Subject.creditResult shows; one index probe
         # per candidate row on evaluation_result_current_idx (subject_id, cycle_year).
-        args.append(str(flt.grade))
+        args += [str(flt.grade), flt.grade_cycle_year]
         clauses.append(
             f"""(SELECT e.grade FROM evaluation_result e WHERE e.subject_id = s.id AND e.superseded_at IS NULL
-                 ORDER BY e.cycle_year DESC LIMIT 1) = ${len(args)}"""
+                   AND (${len(args)}::int IS NULL OR e.cycle_year = ${len(args)})
+                 ORDER BY e.cycle_year DESC LIMIT 1) = ${len(args) - 1}"""
         )
     return clauses, args
 

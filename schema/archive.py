@@ -74,6 +74,9 @@ class SubjectFilterInput:
     grade: Grade | None = strawberry.field(
         default=None, description="The current grade of the subject's latest evaluated cycle (as creditResult)."
     )
+    cycle_year: int | None = strawberry.field(
+        default=None, description="With grade: the cycle whose current grade is meant, instead of the latest."
+    )
 
     def to_domain(self) -> SubjectFilter:
         return SubjectFilter(
@@ -82,6 +85,7 @@ class SubjectFilterInput:
             kind=self.kind,
             name_contains=self.name_contains,
             grade=_Grade(self.grade) if self.grade else None,
+            grade_cycle_year=self.cycle_year,
         )
 
 

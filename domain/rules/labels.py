@@ -109,6 +109,19 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
 )
 
 
+# What Casbin objects and actions are called in a refusal (authz/policy.csv); an unknown one shows as it is.
+RESOURCE_LABELS: Mapping[str, str] = MappingProxyType({
+    "evaluation": "信用评价", "inspection": "双随机抽查", "notification": "通知", "objection": "异议",
+    "publication": "信息公开", "published": "已公开信息", "record": "信用记录", "ruleset": "评价规则集",
+    "shared": "共享信息", "subject": "信用主体",
+})
+ACTION_LABELS: Mapping[str, str] = MappingProxyType({
+    "activate": "启用", "confirm": "确认", "decide": "决定", "declare": "申报", "file": "提出", "plan": "制定",
+    "prepare": "提交公开", "publish": "公开", "read": "查看", "review": "审核", "run": "运行", "withdraw": "撤回",
+    "write": "录入或修改",
+})
+
+
 def label_of(value: Enum) -> str:
     """The Chinese label of an enum member; its name when the table has none (a test forbids that)."""
     return LABELS.get(type(value).__name__, {}).get(value.name, value.name)

@@ -75,6 +75,9 @@ async def test_subjects_filter_by_their_current_grade(gql: GraphQL, conn) -> Non
     body = await gql(SUBJECTS, {"order": "CODE_ASC", "grade": "C"}, as_=BUREAU)
     page = body["data"]["subjects"]
     assert [e["node"]["name"] for e in page["edges"]] == ["差药房"] and page["totalCount"] == 1
+    in_2024 = await gql("""{ subjects(filter: { regionCode: "340102", grade: A, cycleYear: 2024 }) {
+        edges { node { name } } } }""", as_=BUREAU)
+    assert [e["node"]["name"] for e in in_2024["data"]["subjects"]["edges"]] == ["差药房"]
 
 
 async def test_timestamps_are_written_in_beijing_time(gql: GraphQL, conn) -> None:  # type: ignore[no-untyped-def]
