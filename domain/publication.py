@@ -480,25 +480,6 @@ async def withdraw(*, session: Session, access: Access, id: uuid.UUID, reason: s
     return PublicationView.from_record(updated)
 
 
-async def list_publications(*, session: Session, access: Access, status: PublicationStatus | None, first: int,
-                            after: str | None) -> Page[PublicationView]:
-    """Publications in the principal's subtree, newest prepared first."""
-    prefix = access.read_prefix("publication")
-    args: list[Any] = [prefix + "%", str(status) if status else None]
-    keyset = ""
-    cursor = decode_time_cursor(after)
-    if cursor is not None:
-        args += list(cursor)
-        keyset = "AND (p.prepared_at, p.id) < ($3, $4)"
-    args.append(first + 1)
-    rows = await session.fetch(
-        f"""SELECT {_PUBLICATION_COLUMNS} FROM publication p WHERE p.region_code LIKE $1
-            AND ($2::text IS NULL OR p.status = $2) {keyset}
-            ORDER BY p.prepared_at DESC, p.id DESC LIMIT ${len(args)}""", *args)
-    items = [PublicationView.from_record(r) for r in rows]
-    return Page.from_rows(items, [encode_time_cursor(v.prepared_at, v.id) for v in items], first)
-
-
 async def my_notifications(*, session: Session, access: Access, first: int) -> list[NotificationView]:
     """A subject's own notifications, newest first."""
     p = access.principal

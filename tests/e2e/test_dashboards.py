@@ -251,3 +251,26 @@ async def test_a_subject_pages_its_notifications_and_sees_its_own_region(gql: Gr
 async def test_an_officer_may_not_read_a_subjects_notifications(gql: GraphQL) -> None:
     body = await gql("{ myNotificationsPage { totalCount } }", as_=officer(YAOHAI, OfficerRole.REVIEWER))
     assert error_codes(body) == ["FORBIDDEN"]
+
+
+RECORD_PAGE = """query($n: Int!) { records(first: $n, regionCode: "340100", kind: INTERVIEW, orderBy: OCCURRED_ON_DESC,
+  occurredFrom: "2025-01-01") { totalCount edges { node { kind subject { name } } } } }"""
+PUBLICATION_PAGE = """query($n: Int!) { publications(first: $n, orderBy: PUBLISHED_AT_DESC) { totalCount
+  edges { node { recordKind grade windowMonths } } } }"""
+
+
+async def test_filtered_record_and_publication_pages_cost_the_same_few_statements_at_any_size(
+    gql: GraphQL, db: SingleConnectionDatabase, conn  # type: ignore[no-untyped-def]
+) -> None:
+    for i in range(25):
+        sid = await insert_subject(conn, region=YAOHAI)
+        await add_record(conn, sid, RecordKind.INTERVIEW, on=date(2025, 1 + i % 12, 1))
+        await conn.execute(
+            """INSERT INTO publication (item_type, item_id, subject_id, region_code, publisher_region, category, kind,
+                   status, prepared_by) VALUES ('record', gen_random_uuid(), $1, $2, $3, 'dishonesty', 'interview',
+                   'prepared', 'test')""", sid, YAOHAI, HEFEI)
+    for query in (RECORD_PAGE, PUBLICATION_PAGE):
+        await gql(query, {"n": 1}, as_=BUREAU)  # asyncpg introspects types once per connection; not per page
+        small = await _statements(gql, db, query, {"n": 5})
+        large = await _statements(gql, db, query, {"n": 20})
+        assert small == large <= 3 + 1  # page, count, a batched link (+ the request's scope)
