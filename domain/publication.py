@@ -535,7 +535,8 @@ def _public_where(flt: PublicFilter, access: Access) -> tuple[list[str], list[An
         clauses.append(f"i.region_code LIKE ${len(args)}")
     if flt.region_code:
         if region_tree().find(flt.region_code) is None:
-            raise InvalidInput(f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
+            raise InvalidInput(f"未知的行政区划代码 {flt.region_code!r}（GB/T 2260，六位数字）。",
+                en=f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
                                field="regionCode")
         args.append(region_tree().subtree_prefix(flt.region_code) + "%")
         clauses.append(f"i.region_code LIKE ${len(args)}")
@@ -609,7 +610,8 @@ async def public_institution(*, session: Session, access: Access, code: str | No
     elif name and name.strip():
         column, value = "public_name", name.strip()
     else:
-        raise InvalidInput("Give an institution's unified social credit code or its full name.", field="code")
+        raise InvalidInput("请提供机构的统一社会信用代码或全称。",
+            en="Give an institution's unified social credit code or its full name.", field="code")
     confined = access.public_prefix()
     if confined is None:
         row = await session.fetchrow(
