@@ -27,7 +27,6 @@ from domain.rules.workflow import (
     RecordState,
     Transition,
     actions_open_to,
-    allowed_actions,
     start_declaration,
     start_entry,
     transition,
@@ -131,10 +130,6 @@ class CreditRecordView:
             updated_at=r["updated_at"],
             current=RecordVersion.from_record(r),
         )
-
-    @property
-    def next_actions(self) -> tuple[RecordAction, ...]:
-        return allowed_actions(self.status)
 
 
 @dataclass(frozen=True)

@@ -154,12 +154,13 @@ class ArchiveQuery:
     async def me(self, info: Info) -> Me:
         ctx = info.context
         p = ctx.principal
-        region_code = p.region_code
-        if p.kind is _PrincipalKind.SUBJECT and not region_code:
+        region_code, name = p.region_code, p.name
+        if p.kind is _PrincipalKind.SUBJECT:
             row = await ctx.loader("subjects", _subjects).load(uuid.UUID(p.id))
-            region_code = row.region_code if row else None
+            region_code = region_code or (row.region_code if row else None)
+            name = name or (row.name if row else "")
         region = region_of(region_code) if region_code else None
-        return Me(kind=p.kind, id=p.id, role=p.role, name=p.name, region=region)
+        return Me(kind=p.kind, id=p.id, role=p.role, name=name, region=region)
 
     @strawberry.field(
         description="中文标签: the Chinese label of every value of the named enums (all of them when none is "

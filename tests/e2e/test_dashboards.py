@@ -236,13 +236,13 @@ async def test_a_publication_says_its_record_kind_or_its_grade_and_the_window_it
 
 
 async def test_a_subject_pages_its_notifications_and_sees_its_own_region(gql: GraphQL, conn) -> None:  # type: ignore[no-untyped-def]
-    sid = await insert_subject(conn, region=YAOHAI)
+    sid = await insert_subject(conn, region=YAOHAI, name="瑶海区益康大药房")
     for _ in range(2):
         await publish_record(gql, await insert_confirmed_record(conn, subject_id=sid, region=YAOHAI))
     me = subject_principal(sid)
-    body = await gql("""{ me { kind region { code } } myNotificationsPage(first: 1) { totalCount
+    body = await gql("""{ me { kind name region { code } } myNotificationsPage(first: 1) { totalCount
         pageInfo { hasNextPage } edges { node { message createdAt } } } }""", as_=me)
-    assert body["data"]["me"] == {"kind": "SUBJECT", "region": {"code": YAOHAI}}
+    assert body["data"]["me"] == {"kind": "SUBJECT", "name": "瑶海区益康大药房", "region": {"code": YAOHAI}}
     page = body["data"]["myNotificationsPage"]
     assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"] and len(page["edges"]) == 1
     assert page["edges"][0]["node"]["createdAt"].endswith("+08:00")
