@@ -48,6 +48,25 @@ def request_language(headers: Mapping[str, str]) -> str:
     return best
 
 
+# Refusals the HTTP layer answers before GraphQL runs, by name: (Chinese, English); ``{…}`` fields filled in.
+TRANSPORT_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "body_too_large": ("请求体过大。", "The request body is too large."),
+    "body_not_json": ("请求体须为 JSON。", "The body must be JSON."),
+    "no_query": ("请发送含有 'query' 字符串的 JSON 对象。", "Send a JSON object with a 'query' string."),
+    "variables_not_object": ("'variables' 须为对象。", "'variables' must be an object."),
+    "rate_limited": ("请求过于频繁（{limit}），请在 {retry_after} 秒后重试。",
+                     "Too many requests ({limit}); try again in {retry_after} s."),
+    "introspection": ("内省查询仅对已登录的客户端开放；公开的 schema 以 SDL 形式发布。",
+                      "Introspection is only available to signed-in clients; the public schema is published as SDL."),
+}
+
+
+def transport_message(name: str, language: str, **fields: Any) -> str:
+    """One of ``TRANSPORT_MESSAGES`` in ``language``."""
+    zh, en = TRANSPORT_MESSAGES[name]
+    return (en if language == EN else zh).format(**fields)
+
+
 def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     """One error in the GraphQL response shape."""
     return {"message": message, "extensions": {"code": code, **details}}

@@ -64,3 +64,13 @@ def test_the_preferred_language_is_read_from_quality_values() -> None:
     assert request_language({"accept-language": "en;q=0.5,zh-CN;q=0.9"}) == "zh"
     assert request_language({"accept-language": "fr,en;q=0.3"}) == "en"
     assert request_language({"accept-language": "fr"}) == "zh"
+
+
+async def test_a_refusal_before_graphql_runs_follows_the_language_too(client: httpx.AsyncClient) -> None:
+    chinese = await client.post("/graphql", content=b"{not json", headers={"Content-Type": "application/json"})
+    english = await client.post("/graphql", content=b"{not json",
+                                headers={"Content-Type": "application/json", "Accept-Language": "en"})
+    assert chinese.status_code == english.status_code == 400
+    assert chinese.json()["errors"][0]["message"] == "请求体须为 JSON。"
+    assert english.json()["errors"][0]["message"] == "The body must be JSON."
+    assert chinese.json()["errors"][0]["extensions"] == english.json()["errors"][0]["extensions"]
