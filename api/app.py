@@ -62,6 +62,11 @@ def _operation_kind(query: str, operation_name: str | None) -> OperationType | N
     return chosen[0].operation if chosen else None
 
 
+def _refusal(status: int, code: str, message: str, language: str) -> Response:
+    """A transport-level refusal (before GraphQL runs) in the request's language."""
+    return _json(status, {"errors": [errors.error_body(code, errors.transport_message(message, language))]})
+
+
 def federation_scopes() -> dict[str, FederationScope]:
     """The configured federation clients (authz/federation.py), checked against the region tree and the
     shareable fields: a typo in the file stops the app at start-up instead of sharing the wrong thing."""
@@ -152,31 +157,31 @@ def create_app(
         return answer
 
     async def graphql_post(request: Request) -> Response:
+        language = errors.request_language(request.headers)
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
-            return _json(413, {"errors": [errors.error_body(errors.QUERY_TOO_LARGE, "The request body is too large.")]})
+            return _refusal(413, errors.QUERY_TOO_LARGE, "body_too_large", language)
         body = await request.body()
         if len(body) > settings.max_body_bytes:
-            return _json(413, {"errors": [errors.error_body(errors.QUERY_TOO_LARGE, "The request body is too large.")]})
+            return _refusal(413, errors.QUERY_TOO_LARGE, "body_too_large", language)
         try:
             payload = json.loads(body)
         except ValueError:
-            return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "The body must be JSON.")]})
+            return _refusal(400, errors.BAD_USER_INPUT, "body_not_json", language)
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-            return _json(
-                400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "Send a JSON object with a 'query' string.")]}
-            )
+            return _refusal(400, errors.BAD_USER_INPUT, "no_query", language)
         return await execute(request, payload)
 
     async def execute(request: Request, payload: dict[str, Any]) -> Response:
         """Run one GraphQL request (from a POST body or GET parameters) as the caller the headers name."""
+        language = errors.request_language(request.headers)
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
-            return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, "'variables' must be an object.")]})
+            return _refusal(400, errors.BAD_USER_INPUT, "variables_not_object", language)
         try:
             principal = principal_from_headers(request.headers, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
         except DomainError as exc:
-            return _json(401, {"errors": [errors.error_body(exc.code, exc.message)]})
+            return _json(401, {"errors": [errors.error_body(exc.code, exc.message_in(language))]})
 
         operation_name = payload.get("operationName")
         # Protection (api/protection.py): rate limit, then the anonymous cache, then the introspection policy.
@@ -184,7 +189,8 @@ def create_app(
         client = (request.client.host if request.client else "unknown") if anonymous else principal.actor
         refusal = guard.limits.check(client=client, anonymous=anonymous, query=payload["query"])
         if refusal is not None:
-            message = f"Too many requests ({refusal.limit}); try again in {refusal.retry_after} s."
+            message = errors.transport_message("rate_limited", language, limit=refusal.limit,
+                                               retry_after=refusal.retry_after)
             return JSONResponse(
                 {"errors": [errors.error_body(RateLimited.code, message, retryAfter=refusal.retry_after)]},
                 status_code=429,
@@ -198,7 +204,8 @@ def create_app(
         if anonymous:
             refused = guard.introspection.anonymous_error(payload["query"])
             if refused is not None:
-                return _json(400, {"errors": [errors.error_body(errors.VALIDATION_FAILED, refused)]})
+                message = errors.transport_message("introspection", language)
+                return _json(400, {"errors": [errors.error_body(errors.VALIDATION_FAILED, message)]})
         epoch = guard.cache.epoch
 
         context = Context(
@@ -231,7 +238,7 @@ def create_app(
                 guard.cache.invalidate()
         response: dict[str, Any] = {"data": result.data}
         if gql_errors:
-            response["errors"] = [errors.format_error(e) for e in gql_errors]
+            response["errors"] = [errors.format_error(e, language=language) for e in gql_errors]
         answer = JSONResponse(response)
         if cache_key is not None and not gql_errors:
             guard.cache.put(cache_key, bytes(answer.body), epoch=epoch)

@@ -1,8 +1,13 @@
-"""GraphQL errors as clients see them: a stable ``code`` in ``extensions`` and a message a person understands."""
+"""GraphQL errors as clients see them: a stable ``code`` in ``extensions`` and a message a person understands.
+
+Messages are Chinese by default and English when the request prefers English (``Accept-Language: en``):
+``request_language`` reads the header once per request and every message is chosen here, in one place.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -22,22 +27,69 @@ QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 
+ZH, EN = "zh", "en"
+
+
+def request_language(headers: Mapping[str, str]) -> str:
+    """``en`` when the request's Accept-Language prefers English to Chinese, else ``zh`` (the default)."""
+    best, best_q = ZH, -1.0
+    for part in headers.get("accept-language", "").split(","):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.split("-")[0]
+        if primary in (ZH, EN) and q > best_q:
+            best, best_q = primary, q
+    return best
+
+
+# Refusals the HTTP layer answers before GraphQL runs, by name: (Chinese, English); ``{…}`` fields filled in.
+TRANSPORT_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "body_too_large": ("请求体过大。", "The request body is too large."),
+    "body_not_json": ("请求体须为 JSON。", "The body must be JSON."),
+    "no_query": ("请发送含有 'query' 字符串的 JSON 对象。", "Send a JSON object with a 'query' string."),
+    "variables_not_object": ("'variables' 须为对象。", "'variables' must be an object."),
+    "rate_limited": ("请求过于频繁（{limit}），请在 {retry_after} 秒后重试。",
+                     "Too many requests ({limit}); try again in {retry_after} s."),
+    "introspection": ("内省查询仅对已登录的客户端开放；公开的 schema 以 SDL 形式发布。",
+                      "Introspection is only available to signed-in clients; the public schema is published as SDL."),
+}
+
+
+def transport_message(name: str, language: str, **fields: Any) -> str:
+    """One of ``TRANSPORT_MESSAGES`` in ``language``."""
+    zh, en = TRANSPORT_MESSAGES[name]
+    return (en if language == EN else zh).format(**fields)
+
 
 def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     """One error in the GraphQL response shape."""
     return {"message": message, "extensions": {"code": code, **details}}
 
 
-def _classify_pre_execution(err: GraphQLError) -> tuple[str, str]:
+def _pick(language: str, zh: str, en: str) -> str:
+    return en if language == EN else zh
+
+
+def _classify_pre_execution(err: GraphQLError, language: str) -> tuple[str, str]:
     msg = err.message
     if "exceeds maximum operation depth" in msg:
-        return QUERY_TOO_DEEP, f"The query is nested too deeply ({msg})."
+        return QUERY_TOO_DEEP, _pick(language, f"查询嵌套过深（{msg}）。", f"The query is nested too deeply ({msg}).")
     if "aliases found" in msg:
-        return TOO_MANY_ALIASES, f"The query uses too many aliases ({msg})."
+        return TOO_MANY_ALIASES, _pick(language, f"查询使用的别名过多（{msg}）。",
+                                       f"The query uses too many aliases ({msg}).")
     if "objects, more than the" in msg:
-        return QUERY_TOO_COSTLY, msg
+        return QUERY_TOO_COSTLY, _pick(language, f"查询可能返回的对象过多，请减少每页条数或字段（{msg}）。", msg)
     if "tokens" in msg and "Parsing aborted" in msg:
-        return QUERY_TOO_LARGE, "The query is too large; ask for fewer fields or split it."
+        return QUERY_TOO_LARGE, _pick(language, "查询过大，请减少字段或拆分查询。",
+                                      "The query is too large; ask for fewer fields or split it.")
+    # graphql-core's own parse and validation messages name the offending part of the query; they stay as
+    # the library writes them (English), because translating them would lose that precision.
     if msg.startswith("Syntax Error"):
         return PARSE_FAILED, msg
     if msg.startswith("Variable '$") or "got invalid value" in msg:
@@ -45,8 +97,8 @@ def _classify_pre_execution(err: GraphQLError) -> tuple[str, str]:
     return VALIDATION_FAILED, msg
 
 
-def format_error(err: GraphQLError) -> dict[str, Any]:
-    """The client's view of one GraphQL error."""
+def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
+    """The client's view of one GraphQL error, in the request's language."""
     original = err.original_error
     base: dict[str, Any] = {}
     if err.path:
@@ -55,21 +107,31 @@ def format_error(err: GraphQLError) -> dict[str, Any]:
         base["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
     if isinstance(original, DomainError):
         details = {k: v for k, v in original.details.items() if v is not None}
-        return {**error_body(original.code, original.message, **details), **base}
+        if language == EN and isinstance(details.get("problems"), list):
+            details["problems"] = [{**p, "message": p.get("en", p.get("message"))} if isinstance(p, dict) else p
+                                   for p in details["problems"]]
+        return {**error_body(original.code, original.message_in(language), **details), **base}
     if isinstance(original, asyncpg.InsufficientPrivilegeError):
-        return {**error_body("FORBIDDEN", "This would touch data outside your region; nothing was written."), **base}
+        return {**error_body("FORBIDDEN", _pick(language, "该操作涉及您辖区以外的数据，未写入任何内容。",
+                                                "This would touch data outside your region; nothing was written.")),
+                **base}
     if isinstance(original, asyncpg.RaiseError) and "append-only" in str(original):
-        return {**error_body("ARCHIVE_IMMUTABLE", "Credit information is never changed or deleted in place."), **base}
+        return {**error_body("ARCHIVE_IMMUTABLE", _pick(language, "信用信息不可原地修改或删除。",
+                                                        "Credit information is never changed or deleted in place.")),
+                **base}
     if isinstance(original, GraphQLError):
         # graphql-core's own coercion of a variable (an enum value that does not exist, say): the client's mistake.
         return {**error_body(BAD_USER_INPUT, original.message), **base}
     if isinstance(original, asyncpg.DataError | ValueError) and original is not None:
-        return {**error_body(BAD_USER_INPUT, f"Invalid value: {original}"), **base}
+        return {**error_body(BAD_USER_INPUT, _pick(language, f"取值无效：{original}", f"Invalid value: {original}")),
+                **base}
     if original is None:
-        code, message = _classify_pre_execution(err)
+        code, message = _classify_pre_execution(err, language)
         return {**error_body(code, message), **base}
     log.error("unexpected error in resolver", exc_info=original)
     return {
-        **error_body(INTERNAL, "Something went wrong on our side; nothing was written. The error has been logged."),
+        **error_body(INTERNAL, _pick(language, "服务器内部错误，未写入任何内容，错误已记录。",
+                                     "Something went wrong on our side; nothing was written. The error has been "
+                                     "logged.")),
         **base,
     }

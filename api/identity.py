@@ -49,15 +49,16 @@ def principal_from_headers(headers: Mapping[str, str], *, secret: str, issuer: s
         return Principal.public()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("The Authorization header must be 'Bearer <token>'.")
+        raise Unauthenticated("Authorization 请求头须为 'Bearer <令牌>'。",
+            en="The Authorization header must be 'Bearer <token>'.")
     try:
         claims = jwt.decode(
             token.strip(), secret, algorithms=[ALGORITHM], issuer=issuer, options={"require": ["exp", "sub", "kind"]}
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("The token has expired; ask for a new one.") from exc
+        raise Unauthenticated("令牌已过期，请重新申请。", en="The token has expired; ask for a new one.") from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthenticated(f"The token could not be verified ({exc}).") from exc
+        raise Unauthenticated(f"令牌无法验证（{exc}）。", en=f"The token could not be verified ({exc}).") from exc
     return _principal(claims)
 
 
@@ -65,15 +66,17 @@ def _principal(claims: Mapping[str, Any]) -> Principal:
     try:
         kind = PrincipalKind(claims["kind"])
     except ValueError as exc:
-        raise Unauthenticated(f"Unknown principal kind {claims['kind']!r} in token.") from exc
+        raise Unauthenticated(f"令牌中的身份类型 {claims['kind']!r} 未知。",
+            en=f"Unknown principal kind {claims['kind']!r} in token.") from exc
     region = str(claims.get("region", ""))
     if kind is PrincipalKind.OFFICER:
         if region_tree().find(region) is None:
-            raise Unauthenticated("The token names no known bureau region.")
+            raise Unauthenticated("令牌中没有已知的医保部门辖区。", en="The token names no known bureau region.")
         try:
             role = OfficerRole(claims.get("role", ""))
         except ValueError as exc:
-            raise Unauthenticated(f"Unknown officer role {claims.get('role')!r} in token.") from exc
+            raise Unauthenticated(f"令牌中的岗位 {claims.get('role')!r} 未知。",
+                en=f"Unknown officer role {claims.get('role')!r} in token.") from exc
         return Principal(
             kind=kind,
             id=str(claims["sub"]),

@@ -13,7 +13,8 @@ from typing import Protocol
 
 from domain.db import FEDERATION_ROLE, PUBLIC_ROLE, DbScope
 from domain.errors import Forbidden, InvalidInput
-from tenants import UnknownRegion, region_tree
+from domain.rules.labels import ACTION_LABELS, RESOURCE_LABELS, label_of
+from tenants import RegionLevel, UnknownRegion, region_tree
 
 
 class PrincipalKind(StrEnum):
@@ -131,10 +132,16 @@ class Access:
             return
         p = self.principal
         if p.kind is PrincipalKind.PUBLIC:
-            raise Forbidden("Sign in: this needs a bureau officer's or a subject's token.", resource=obj, action=act)
+            raise Forbidden("请先登录：此操作需要医保部门工作人员或信用主体的令牌。",
+                en="Sign in: this needs a bureau officer's or a subject's token.", resource=obj, action=act)
         where = f" in region {region_code}" if region_code else ""
+        where_zh = f"（行政区划 {region_code}）" if region_code else ""
         who = f"a {p.level} {p.role}" if p.kind is PrincipalKind.OFFICER else f"a {p.kind}"
-        raise Forbidden(f"As {who} you may not {act} {obj}{where}.", resource=obj, action=act, region=region_code)
+        officer = p.kind is PrincipalKind.OFFICER and p.level and p.role
+        who_zh = f"{label_of(RegionLevel(p.level))}{label_of(p.role)}" if officer else label_of(p.kind)
+        what_zh = f"{ACTION_LABELS.get(act, act)}{RESOURCE_LABELS.get(obj, obj)}"
+        raise Forbidden(f"您的身份（{who_zh}）无权{what_zh}{where_zh}。",
+                        en=f"As {who} you may not {act} {obj}{where}.", resource=obj, action=act, region=region_code)
 
     @property
     def region_prefix(self) -> str:
@@ -154,7 +161,8 @@ class Access:
         if self.principal.kind is not PrincipalKind.FEDERATION:
             return None
         if self.federation is None or self.federation.client_id != self.principal.id:
-            raise Forbidden(f"Federation client {self.principal.id!r} has no configured sharing scope.",
+            raise Forbidden(f"共享部门 {self.principal.id!r} 未配置共享范围。",
+                en=f"Federation client {self.principal.id!r} has no configured sharing scope.",
                             resource="published", action="read")
         return region_tree().subtree_prefix(self.federation.region_code)
 

@@ -18,7 +18,7 @@ from domain.access import Access, PrincipalKind
 from domain.db import Session, grouped
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.events import DomainEvent, EventType
-from domain.paging import decode_time_cursor, encode_time_cursor
+from domain.paging import Page, SortKey, encode_time_cursor
 from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.records import DECLARABLE_CATEGORIES, RecordContent, check_content
 from domain.rules.workflow import (
@@ -26,7 +26,7 @@ from domain.rules.workflow import (
     RecordHistory,
     RecordState,
     Transition,
-    allowed_actions,
+    actions_open_to,
     start_declaration,
     start_entry,
     transition,
@@ -143,10 +143,6 @@ class CreditRecordView:
             updated_at=r["updated_at"],
             current=RecordVersion.from_record(r),
         )
-
-    @property
-    def next_actions(self) -> tuple[RecordAction, ...]:
-        return allowed_actions(self.status)
 
 
 @dataclass(frozen=True)
@@ -287,7 +283,7 @@ async def _create_record(
 async def _subject_region(session: Session, subject_id: uuid.UUID) -> str:
     region = await session.fetchval("SELECT region_code FROM subject WHERE id = $1", subject_id)
     if region is None:
-        raise NotFound("No such subject in your region.", field="subjectId")
+        raise NotFound("您的辖区内没有该信用主体。", en="No such subject in your region.", field="subjectId")
     return str(region)
 
 
@@ -322,12 +318,14 @@ async def declare_record(
     """申报: a subject declares its own basic or trust information; it awaits verification."""
     p = access.principal
     if p.kind is not PrincipalKind.SUBJECT:
-        raise Forbidden("Only a subject declares information about itself; officers enter records.")
+        raise Forbidden("只有信用主体本人可以申报自身信息；工作人员请使用录入。",
+            en="Only a subject declares information about itself; officers enter records.")
     subject_id = uuid.UUID(p.id)
     access.require("record", "declare", subject_id=p.id)
     if kind.category not in DECLARABLE_CATEGORIES:
         raise InvalidInput(
-            "A subject may declare basic, trust or commitment information, not dishonesty.", field="kind"
+            "信用主体可以申报基本信息、守信信息或信用承诺，不能申报失信信息。",
+            en="A subject may declare basic, trust or commitment information, not dishonesty.", field="kind"
         )
     content = check_content(kind=kind, content=content, today=today)
     region = await _subject_region(session, subject_id)
@@ -373,7 +371,7 @@ async def act_on_record(
         record_id,
     )
     if row is None:
-        raise NotFound("No such record in your region.", field="id")
+        raise NotFound("您的辖区内没有该信用记录。", en="No such record in your region.", field="id")
     access.require("record", _PERMISSION[action], region_code=row["region_code"])
     state = RecordState(row["status"])
     requested_by, before = None, None
@@ -396,7 +394,7 @@ async def act_on_record(
     h = step.history
     if action is RecordAction.AMEND:
         if content is None:
-            raise InvalidInput("An amendment needs the new content.", field="content")
+            raise InvalidInput("更正记录需要提供新的内容。", en="An amendment needs the new content.", field="content")
         checked = check_content(kind=RecordKind(row["kind"]), content=content, today=today)
         await _insert_version(
             session,
@@ -445,7 +443,7 @@ async def get_record(*, session: Session, access: Access, id: uuid.UUID) -> Cred
     """One record with its current version, if the principal may read it."""
     row = await session.fetchrow(f"{_SELECT_RECORD} WHERE r.id = $1", id)
     if row is None:
-        raise NotFound("No such record in your region.", field="id")
+        raise NotFound("您的辖区内没有该信用记录。", en="No such record in your region.", field="id")
     access.require("record", "read", region_code=row["region_code"], subject_id=str(row["subject_id"]))
     return CreditRecordView.from_record(row)
 
@@ -489,48 +487,117 @@ class RecordFilter:
     status: RecordState | None = None
     category: RecordCategory | None = None
     region_code: str | None = None
+    subject_id: uuid.UUID | None = None
+    kind: RecordKind | None = None
+    occurred_from: date | None = None  # the current version's date of the conduct or event, inclusive
+    occurred_to: date | None = None
+    entered_from: date | None = None  # the day the record was entered (Beijing calendar), inclusive
+    entered_to: date | None = None
 
 
-def _record_scope(access: Access, flt: RecordFilter) -> tuple[str, list[Any]]:
-    """The WHERE clause and its first three arguments for records matching ``flt`` in the principal's subtree."""
+# The orders a page of records offers; newest entered first is the review queue's and the default.
+RECORD_ORDERS: dict[str, SortKey] = {
+    "ENTERED_AT_DESC": SortKey("ENTERED_AT_DESC", "r.entered_at", descending=True, id_expression="r.id",
+                               cast="timestamptz"),
+    "ENTERED_AT_ASC": SortKey("ENTERED_AT_ASC", "r.entered_at", id_expression="r.id", cast="timestamptz"),
+    "UPDATED_AT_DESC": SortKey("UPDATED_AT_DESC", "r.updated_at", descending=True, id_expression="r.id",
+                               cast="timestamptz"),
+    # Records without a date of conduct (basic information) sort as the oldest.
+    "OCCURRED_ON_DESC": SortKey("OCCURRED_ON_DESC", "coalesce(v.occurred_on, DATE '0001-01-01')", descending=True,
+                                id_expression="r.id", cast="date"),
+    "OCCURRED_ON_ASC": SortKey("OCCURRED_ON_ASC", "coalesce(v.occurred_on, DATE '0001-01-01')",
+                               id_expression="r.id", cast="date"),
+}
+
+
+_CURRENT_VERSION_JOIN = "JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.current_version"
+
+
+def _record_scope(access: Access, flt: RecordFilter) -> tuple[str, list[Any], bool]:
+    """The WHERE clause and its arguments for records matching ``flt`` in the principal's subtree, and whether
+    it reads the current version (``v``)."""
     prefix = access.read_prefix("record")
     if flt.region_code:
         access.require("record", "read", region_code=flt.region_code)
         prefix = region_tree().subtree_prefix(flt.region_code)
-    where = (
-        f"{region_clause('r.region_code', 1, prefix)} AND ($2::text IS NULL OR r.status = $2)"
-        " AND ($3::text IS NULL OR r.category = $3)"
-    )
-    args: list[Any] = [
-        region_pattern(prefix),
-        str(flt.status) if flt.status else None,
-        str(flt.category) if flt.category else None,
-    ]
-    return where, args
+    clauses = [region_clause("r.region_code", 1, prefix)]
+    args: list[Any] = [region_pattern(prefix)]
+
+    def add(clause: str, value: Any) -> None:
+        args.append(value)
+        clauses.append(clause.replace("$?", f"${len(args)}"))
+
+    if flt.status:
+        add("r.status = $?", str(flt.status))
+    if flt.category:
+        add("r.category = $?", str(flt.category))
+    if flt.kind:
+        add("r.kind = $?", str(flt.kind))
+    if flt.subject_id:
+        add("r.subject_id = $?", flt.subject_id)
+    # Days on the bureaus' calendar: an entry at 07:00 Beijing time on 3 March belongs to 3 March.
+    if flt.entered_from:
+        add("r.entered_at >= ($?::date::timestamp AT TIME ZONE 'Asia/Shanghai')", flt.entered_from)
+    if flt.entered_to:
+        add("r.entered_at < (($?::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')", flt.entered_to)
+    if flt.occurred_from:
+        add("v.occurred_on >= $?", flt.occurred_from)
+    if flt.occurred_to:
+        add("v.occurred_on <= $?", flt.occurred_to)
+    if flt.occurred_from and flt.occurred_to and flt.occurred_from > flt.occurred_to:
+        raise InvalidInput("日期范围的开始晚于结束。", en="The date range starts after it ends.", field="occurredFrom")
+    if flt.entered_from and flt.entered_to and flt.entered_from > flt.entered_to:
+        raise InvalidInput("日期范围的开始晚于结束。", en="The date range starts after it ends.", field="enteredFrom")
+    return " AND ".join(clauses), args, bool(flt.occurred_from or flt.occurred_to)
 
 
 async def list_records(
-    *, session: Session, access: Access, flt: RecordFilter, first: int, after: str | None
-) -> tuple[list[CreditRecordView], bool]:
-    """Records in the principal's subtree (a review queue, say), newest first."""
-    where, args = _record_scope(access, flt)
+    *,
+    session: Session,
+    access: Access,
+    flt: RecordFilter,
+    first: int,
+    after: str | None,
+    order: SortKey = RECORD_ORDERS["ENTERED_AT_DESC"],
+) -> Page[CreditRecordView]:
+    """Records in the principal's subtree (a review queue, say), newest entered first unless told."""
+    where, args, _ = _record_scope(access, flt)
+    keyset, keyset_args = order.after(after, first_param=len(args) + 1)
+    args += keyset_args
     args.append(first + 1)
-    cursor = decode_time_cursor(after)
-    keyset = ""
-    if cursor:
-        args += list(cursor)
-        keyset = "AND (r.entered_at, r.id) < ($5, $6)"
     rows = await session.fetch(
-        f"{_SELECT_RECORD} WHERE {where} {keyset} ORDER BY r.entered_at DESC, r.id DESC LIMIT $4", *args
+        f"""SELECT {RECORD_COLUMNS}, {VERSION_COLUMNS}, {order.expression} AS sort_value
+            FROM credit_record r {_CURRENT_VERSION_JOIN}
+            WHERE {where} {keyset} ORDER BY {order.order_by} LIMIT ${len(args)}""",
+        *args,
     )
     items = [CreditRecordView.from_record(r) for r in rows]
-    return items[:first], len(items) > first
+    return Page.from_rows(items, [order.cursor(r["sort_value"], r["id"]) for r in rows], first)
 
 
 async def count_records(*, session: Session, access: Access, flt: RecordFilter) -> int:
     """How many records match ``flt`` in the principal's subtree."""
-    where, args = _record_scope(access, flt)
-    return int(await session.fetchval(f"SELECT count(*) FROM credit_record r WHERE {where}", *args))
+    where, args, reads_version = _record_scope(access, flt)
+    join = _CURRENT_VERSION_JOIN if reads_version else ""
+    return int(await session.fetchval(f"SELECT count(*) FROM credit_record r {join} WHERE {where}", *args))
+
+
+def actions_for(*, access: Access, record: CreditRecordView) -> tuple[RecordAction, ...]:
+    """The workflow steps this principal may take on ``record`` now: possible from its status, allowed to its role
+    in the record's region (Casbin), and not refused by separation of duties (录入、审核、确认 by different people)."""
+    p = access.principal
+    history = RecordHistory(
+        entered_by=record.current.author_id,
+        reviewed_by=record.reviewed_by,
+        confirmed_by=record.confirmed_by,
+        version=record.current_version,
+        confirmed_version=record.effective_version,
+    )
+    return tuple(
+        a
+        for a in actions_open_to(state=record.status, actor_id=p.id, history=history)
+        if access.allows("record", _PERMISSION[a], region_code=record.region_code)
+    )
 
 
 def record_cursor(record: CreditRecordView) -> str:

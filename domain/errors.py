@@ -6,14 +6,24 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """Base for every error whose message is meant for the person using the API."""
+    """Base for every error whose message is meant for the person using the API.
+
+    ``message`` is Chinese, the default language of the API's users; ``en`` is the same message in English,
+    which ``api/errors.py`` shows to a request that asks for English (``Accept-Language: en``).
+    """
 
     code = "BAD_REQUEST"
 
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, en: str | None = None, **details: Any) -> None:
+        # str() carries both languages, so a log line (and a test's match) reads either.
+        super().__init__(message if en is None else f"{message} [en: {en}]")
         self.message = message
+        self.en = en or message
         self.details = details
+
+    def message_in(self, language: str) -> str:
+        """The message in ``language`` ("zh" or "en")."""
+        return self.en if language == "en" else self.message
 
 
 class InvalidInput(DomainError):

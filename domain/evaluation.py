@@ -104,7 +104,7 @@ _PARSED: dict[tuple[str, int], RuleSet] = {}
 def validate_ruleset(*, data: Any) -> RuleSet:
     """Parse and validate a rule set's JSON; ``InvalidInput`` names every problem."""
     if not isinstance(data, dict):
-        raise InvalidInput("A rule set is a JSON object.", field="ruleset")
+        raise InvalidInput("评价规则集须为 JSON 对象。", en="A rule set is a JSON object.", field="ruleset")
     return parse_ruleset(data)
 
 
@@ -125,7 +125,8 @@ async def get_ruleset(*, session: Session, access: Access, code: str, version: i
         f"""SELECT {RULESET_COLUMNS} FROM ruleset WHERE code = $1 AND ($2::int IS NULL OR version = $2)
             ORDER BY version DESC LIMIT 1""", code, version)
     if row is None:
-        raise NotFound(f"No rule set {code}" + ("" if version is None else f" v{version}") + ".", field="code")
+        raise NotFound(f"没有评价规则集 {code}" + ("" if version is None else f" 第{version}版") + "。",
+                       en=f"No rule set {code}" + ("" if version is None else f" v{version}") + ".", field="code")
     return StoredRuleSet.from_record(row)
 
 
@@ -133,11 +134,13 @@ async def draft_ruleset(*, session: Session, access: Access, data: Any) -> Store
     """Store a validated rule set as a draft of its jurisdiction; nothing is stored when it is invalid."""
     rs = validate_ruleset(data=data)
     if region_tree().find(rs.jurisdiction) is None:
-        raise InvalidInput(f"Unknown jurisdiction {rs.jurisdiction!r}.", field="jurisdiction")
+        raise InvalidInput(f"未知的管辖区域 {rs.jurisdiction!r}。",
+            en=f"Unknown jurisdiction {rs.jurisdiction!r}.", field="jurisdiction")
     access.require("ruleset", "write", region_code=rs.jurisdiction)
     await _check_local_allowed(session=session, ruleset=rs)
     if await session.fetchval("SELECT 1 FROM ruleset WHERE code = $1 AND version = $2", rs.code, rs.version):
-        raise Conflict(f"Rule set {rs.code} v{rs.version} exists already; draft a new version.", field="version")
+        raise Conflict(f"评价规则集 {rs.code} 第{rs.version}版已存在，请起草新版本。",
+            en=f"Rule set {rs.code} v{rs.version} exists already; draft a new version.", field="version")
     row = await session.fetchrow(
         f"""INSERT INTO ruleset (code, version, jurisdiction, name, status, body, effective_from, effective_to,
                 created_by) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8) RETURNING {RULESET_COLUMNS}""",
@@ -164,13 +167,15 @@ async def activate_ruleset(*, session: Session, access: Access, code: str, versi
     found = await session.fetchrow(f"SELECT {RULESET_COLUMNS} FROM ruleset WHERE code = $1 AND version = $2 "
                                    "FOR UPDATE", code, version)
     if found is None:
-        raise NotFound(f"No rule set {code} v{version}.", field="code")
+        raise NotFound(f"没有评价规则集 {code} 第{version}版。", en=f"No rule set {code} v{version}.", field="code")
     stored = StoredRuleSet.from_record(found)
     access.require("ruleset", "activate", region_code=stored.jurisdiction)
     if stored.status != "draft":
-        raise Conflict(f"Rule set {code} v{version} is {stored.status}; only a draft can be activated.")
+        raise Conflict(f"评价规则集 {code} 第{version}版的状态是 {stored.status}，只有草稿才能启用。",
+            en=f"Rule set {code} v{version} is {stored.status}; only a draft can be activated.")
     if stored.created_by == access.principal.actor:
-        raise Conflict("A rule set is activated by someone other than its author.")
+        raise Conflict("评价规则集须由起草人以外的人启用。",
+            en="A rule set is activated by someone other than its author.")
     await _check_local_allowed(session=session, ruleset=stored.ruleset)
     await session.execute(
         "UPDATE ruleset SET status = 'retired' WHERE code = $1 AND status = 'active'", code)
@@ -201,7 +206,8 @@ async def ruleset_for(*, session: Session, subject: SubjectRow, on: date) -> Sto
         and s.ruleset.applies_to(subject_class=subject.subject_class, service_scope=subject.service_scope)
     ]
     if not candidates:
-        raise NotFound(f"No active rule set evaluates {subject.subject_class} subjects in {subject.region_code} "
+        raise NotFound(f"{on} 时没有评价 {subject.region_code} 辖区 {subject.subject_class} 类主体的生效规则集。",
+            en=f"No active rule set evaluates {subject.subject_class} subjects in {subject.region_code} "
                        f"on {on}.", subject_id=str(subject.id))
     return min(candidates, key=lambda s: (chain.index(s.jurisdiction), -s.version))
 
@@ -326,7 +332,7 @@ async def evaluate_subject(*, session: Session, access: Access, subject_id: uuid
     previous result of the same cycle and raise the early warnings the change calls for."""
     subject = (await subjects_by_ids(session=session, ids=[subject_id])).get(subject_id)
     if subject is None:
-        raise NotFound("No such subject in your region.", field="subjectId")
+        raise NotFound("您的辖区内没有该信用主体。", en="No such subject in your region.", field="subjectId")
     access.require("evaluation", "run", region_code=subject.region_code)
     stored = await ruleset_for(session=session, subject=subject, on=today)
     year = today.year - stored.ruleset.cycle.evaluate_offset_years if cycle_year is None else cycle_year
@@ -499,11 +505,13 @@ async def _cycle_ruleset(*, session: Session, access: Access, region_code: str, 
                          version: int | None) -> StoredRuleSet:
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"Unknown region code {region_code!r}.", field="regionCode")
+        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
+            en=f"Unknown region code {region_code!r}.", field="regionCode")
     access.require("evaluation", "run", region_code=region_code)
     stored = await get_ruleset(session=session, access=access, code=code, version=version)
     if not tree.is_within(region_code, stored.jurisdiction):
-        raise InvalidInput(f"Rule set {code} is for {stored.jurisdiction}, which does not cover {region_code}.",
+        raise InvalidInput(f"评价规则集 {code} 适用于 {stored.jurisdiction}，不覆盖 {region_code}。",
+            en=f"Rule set {code} is for {stored.jurisdiction}, which does not cover {region_code}.",
                            field="regionCode")
     return stored
 
@@ -522,11 +530,14 @@ async def run_cycle(*, session: Session, access: Access, region_code: str, cycle
     stored = await _cycle_ruleset(session=session, access=access, region_code=region_code, code=ruleset_code,
                                   version=ruleset_version)
     if stored.status != "active":
-        raise Conflict(f"Rule set {stored.code} v{stored.version} is {stored.status}; a cycle runs on an active "
+        raise Conflict(f"评价规则集 {stored.code} 第{stored.version}版的状态是 {stored.status}；"
+                       "周期评价只能使用生效的规则集（草稿请用 whatIf 试算）。",
+                       en=f"Rule set {stored.code} v{stored.version} is {stored.status}; a cycle runs on an active "
                        "rule set (use what-if for a draft).")
     rs = stored.ruleset
     if today < date(cycle_year, 1, 1):
-        raise InvalidInput(f"Cycle {cycle_year} has not started on {today}.", field="cycleYear")
+        raise InvalidInput(f"{today} 时 {cycle_year} 年度评价周期尚未开始。",
+            en=f"Cycle {cycle_year} has not started on {today}.", field="cycleYear")
     compiled = compile_cycle(rs, region_prefix=region_tree().subtree_prefix(region_code), cycle_year=cycle_year,
                              as_of=today)
     at = await session.fetchval("SELECT clock_timestamp()")
@@ -605,7 +616,8 @@ async def what_if(*, session: Session, access: Access, region_code: str, data: A
     rs = validate_ruleset(data=data)
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"Unknown region code {region_code!r}.", field="regionCode")
+        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
+            en=f"Unknown region code {region_code!r}.", field="regionCode")
     access.require("evaluation", "run", region_code=region_code)
     year = today.year - rs.cycle.evaluate_offset_years if cycle_year is None else cycle_year
     compiled = compile_cycle(rs, region_prefix=tree.subtree_prefix(region_code), cycle_year=year, as_of=today)
@@ -627,7 +639,8 @@ async def grades_by_region(*, session: Session, access: Access, parent_code: str
     """Current grades per child region of ``parent_code`` (default: the principal's node), for dashboards."""
     parent = parent_code or access.principal.region_code
     if not parent or region_tree().find(parent) is None:
-        raise InvalidInput("Name the region to break down (parentCode).", field="parentCode")
+        raise InvalidInput("请指定要细分统计的行政区划（parentCode）。",
+            en="Name the region to break down (parentCode).", field="parentCode")
     access.require("evaluation", "read", region_code=parent)
     tree = region_tree()
     depth = len(tree.ancestors(parent)) + 1
@@ -720,7 +733,8 @@ async def draw_inspection_plan(*, session: Session, access: Access, region_code:
     reproducibly from ``seed`` (a fresh one when not given), and store the plan with its seed."""
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"Unknown region code {region_code!r}.", field="regionCode")
+        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
+            en=f"Unknown region code {region_code!r}.", field="regionCode")
     access.require("inspection", "plan", region_code=region_code)
     chosen = await _plan_ratios(session=session, region_code=region_code, year=year, ratios=ratios)
     rows = await session.fetch(
@@ -751,7 +765,7 @@ async def get_inspection_plan(*, session: Session, access: Access, id: uuid.UUID
         """SELECT id, region_code, year, seed, ratios, inspectors, team_size, created_by, created_at, published_at,
                   published_by FROM inspection_plan WHERE id = $1""", id)
     if row is None:
-        raise NotFound("No such inspection plan in your region.", field="id")
+        raise NotFound("您的辖区内没有该抽查计划。", en="No such inspection plan in your region.", field="id")
     found = await session.fetch(
         """SELECT subject_id, grade, inspectors FROM inspection_assignment WHERE plan_id = $1
            ORDER BY grade NULLS LAST, subject_id::text""", id)
@@ -797,11 +811,11 @@ async def publish_inspection_plan(*, session: Session, access: Access, id: uuid.
     are stored redacted for the public: institutions by name and code, individuals masked."""
     region = await session.fetchval("SELECT region_code FROM inspection_plan WHERE id = $1", id)
     if region is None:
-        raise NotFound("No such inspection plan in your region.", field="id")
+        raise NotFound("您的辖区内没有该抽查计划。", en="No such inspection plan in your region.", field="id")
     access.require("publication", "publish", region_code=region)
     published = await session.fetchval("SELECT published_at FROM inspection_plan WHERE id = $1 FOR UPDATE", id)
     if published is not None:
-        raise Conflict("This inspection plan is published already.", field="id")
+        raise Conflict("该抽查计划已经公开。", en="This inspection plan is published already.", field="id")
     rows = await session.fetch(
         """SELECT s.subject_class, s.name, s.code, s.region_code, a.inspectors FROM inspection_assignment a
            JOIN subject s ON s.id = a.subject_id WHERE a.plan_id = $1 ORDER BY s.region_code, s.code""", id)
@@ -843,6 +857,7 @@ class ListEntry:
     region_code: str
     grade: Grade | None
     membership: ListMembership
+    subject: SubjectRow | None = None  # already loaded to decide the list, so a page links it for free
 
 
 async def credit_lists(*, session: Session, access: Access, region_code: str, cycle_year: int,
@@ -850,7 +865,8 @@ async def credit_lists(*, session: Session, access: Access, region_code: str, cy
     """The red and black lists of a region for a cycle, derived from the current results and the records."""
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"Unknown region code {region_code!r}.", field="regionCode")
+        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
+            en=f"Unknown region code {region_code!r}.", field="regionCode")
     access.require("evaluation", "read", region_code=region_code)
     rows = await session.fetch(
         """SELECT e.subject_id, e.grade FROM evaluation_result e
@@ -874,5 +890,5 @@ async def credit_lists(*, session: Session, access: Access, region_code: str, cy
             trust_records_in_cycle=sum(1 for r in in_cycle if r.kind.category is RecordCategory.TRUST))
         if membership is not None:
             out.append(ListEntry(subject_id=sid, region_code=found[sid].region_code, grade=grades[sid],
-                                 membership=membership))
+                                 membership=membership, subject=found[sid]))
     return sorted(out, key=lambda e: (str(e.membership.list_kind), str(e.subject_id)))

@@ -228,7 +228,8 @@ def build_public_payload(row: asyncpg.Record | dict[str, Any], *, policy: Redact
 async def _record_row(session: Session, record_id: uuid.UUID) -> asyncpg.Record:
     row = await session.fetchrow(_RECORD_FOR_PUBLICATION, record_id)
     if row is None:
-        raise NotFound("No such confirmed record in your region.", field="recordId")
+        raise NotFound("您的辖区内没有该已确认的信用记录。", en="No such confirmed record in your region.",
+            field="recordId")
     return row
 
 
@@ -236,7 +237,7 @@ async def _publication_row(session: Session, id: uuid.UUID, *, lock: bool = Fals
     row = await session.fetchrow(
         f"SELECT {_PUBLICATION_COLUMNS} FROM publication p WHERE p.id = $1{' FOR UPDATE' if lock else ''}", id)
     if row is None:
-        raise NotFound("No such publication in your region.", field="id")
+        raise NotFound("您的辖区内没有该公开事项。", en="No such publication in your region.", field="id")
     return row
 
 
@@ -246,7 +247,8 @@ async def prepare_publication(*, session: Session, access: Access, record_id: uu
     row = await _record_row(session, record_id)
     access.require("publication", "prepare", region_code=row["region_code"])
     if row["status"] != "confirmed" or row["effective_version"] is None:
-        raise Conflict("Only a confirmed record can be published; this one is "
+        raise Conflict("只有已确认的记录才能公开；该记录当前状态为" f"{row['status']}。",
+            en="Only a confirmed record can be published; this one is "
                        f"{row['status']}.", field="recordId", status=row["status"])
     category = RecordCategory(row["category"])
     # Checked now so the preparer learns at once; applied again from the publishing instant.
@@ -261,7 +263,8 @@ async def prepare_publication(*, session: Session, access: Access, record_id: uu
             record_id, row["subject_id"], row["region_code"], publisher, row["category"], row["kind"],
             window_months, access.principal.actor)
     except asyncpg.UniqueViolationError as exc:
-        raise Conflict("This record is already prepared or published; withdraw that first.",
+        raise Conflict("该记录已在待公开或已公开状态，请先撤回。",
+            en="This record is already prepared or published; withdraw that first.",
                        field="recordId") from exc
     assert created is not None
     _emit_prepared(session, created, access.principal.actor)
@@ -285,7 +288,8 @@ async def prepare_result_publication(*, session: Session, access: Access, result
             result_id, row["subject_id"], row["region_code"], publisher, row["grade"], window_months,
             access.principal.actor, row["cycle_year"])
     except asyncpg.UniqueViolationError as exc:
-        raise Conflict("This result is already prepared or published; withdraw that first.",
+        raise Conflict("该评价结果已在待公开或已公开状态，请先撤回。",
+            en="This result is already prepared or published; withdraw that first.",
                        field="resultId") from exc
     assert created is not None
     _emit_prepared(session, created, access.principal.actor)
@@ -302,19 +306,23 @@ def _emit_prepared(session: Session, pub: asyncpg.Record, actor: str) -> None:
 async def _result_row(session: Session, result_id: uuid.UUID) -> asyncpg.Record:
     row = await session.fetchrow(_RESULT_FOR_PUBLICATION, result_id)
     if row is None:
-        raise NotFound("No such evaluation result in your region.", field="resultId")
+        raise NotFound("您的辖区内没有该信用评价结果。", en="No such evaluation result in your region.",
+            field="resultId")
     return row
 
 
 def _check_result_publishable(row: asyncpg.Record) -> None:
     if row["subject_kind"] != SubjectKind.INSTITUTION:
-        raise InvalidInput("An individual's credit result is never published; only institutions' results are "
+        raise InvalidInput("个人的信用评价结果不予公开，只公开机构的评价结果（001 第二十二条）。",
+            en="An individual's credit result is never published; only institutions' results are "
                            "(001 art.22).", field="resultId")
     if row["superseded_at"] is not None:
-        raise Conflict("This result has been superseded by a re-evaluation; publish the current one.",
+        raise Conflict("该结果已被重新评价所取代，请公开当前结果。",
+            en="This result has been superseded by a re-evaluation; publish the current one.",
                        field="resultId")
     if row["grade"] is None:
-        raise InvalidInput(f"The subject was excluded from evaluation ({row['excluded_reason']}); there is no "
+        raise InvalidInput(f"该主体未参加评价（{row['excluded_reason']}），没有可公开的等级。",
+            en=f"The subject was excluded from evaluation ({row['excluded_reason']}); there is no "
                            "grade to publish.", field="resultId")
 
 
@@ -388,17 +396,20 @@ async def publish(*, session: Session, access: Access, id: uuid.UUID,
     tree = region_tree()
     publisher = tree.publishing_node(pub["region_code"]).code
     if p.kind is not PrincipalKind.OFFICER or not tree.is_within(publisher, p.region_code):
-        raise Forbidden(f"Items of region {pub['region_code']} are published by the bureau of {publisher}.",
+        raise Forbidden(f"{pub['region_code']} 辖区的信息由 {publisher} 医疗保障局公开。",
+            en=f"Items of region {pub['region_code']} are published by the bureau of {publisher}.",
                         resource="publication", action="publish", region=pub["region_code"])
     if pub["status"] != PublicationStatus.PREPARED:
-        raise Conflict(f"Only a prepared item can be published; this one is {pub['status']}.",
+        raise Conflict(f"只有待公开的事项才能公开；该事项当前状态为 {pub['status']}。",
+            en=f"Only a prepared item can be published; this one is {pub['status']}.",
                        field="id", status=pub["status"])
     item_type = ItemType(pub["item_type"])
     row = await _item_row(session, pub)
     if item_type is ItemType.RESULT:
         _check_result_publishable(row)
     elif row["status"] != "confirmed":
-        raise Conflict("The record is no longer confirmed; it cannot be published.", field="id",
+        raise Conflict("该记录已不是确认状态，不能公开。",
+            en="The record is no longer confirmed; it cannot be published.", field="id",
                        status=row["status"])
     payload = _payload_of(pub, row, policy or RedactionPolicy())
     # The database's clock decides the instant, the one the public_item view compares windows with.
@@ -430,12 +441,12 @@ async def publish(*, session: Session, access: Access, id: uuid.UUID,
 async def withdraw(*, session: Session, access: Access, id: uuid.UUID, reason: str) -> PublicationView:
     """Withdraw a prepared or published item, with a reason; it leaves the public at once."""
     if not reason.strip():
-        raise InvalidInput("Say why the item is withdrawn.", field="reason")
+        raise InvalidInput("请说明撤回原因。", en="Say why the item is withdrawn.", field="reason")
     pub = await _publication_row(session, id)
     access.require("publication", "withdraw", region_code=pub["region_code"])
     pub = await _publication_row(session, id, lock=True)
     if pub["status"] == PublicationStatus.WITHDRAWN:
-        raise Conflict("This item is already withdrawn.", field="id")
+        raise Conflict("该事项已撤回。", en="This item is already withdrawn.", field="id")
     (updated,) = await take_down(session=session, ids=[id], actor=access.principal.actor, reason=reason.strip())
     return updated
 
@@ -471,30 +482,12 @@ async def live_publications_of(*, session: Session, item_type: ItemType, item_id
     return [r["id"] for r in rows]
 
 
-async def list_publications(*, session: Session, access: Access, status: PublicationStatus | None, first: int,
-                            after: str | None) -> Page[PublicationView]:
-    """Publications in the principal's subtree, newest prepared first."""
-    prefix = access.read_prefix("publication")
-    args: list[Any] = [prefix + "%", str(status) if status else None]
-    keyset = ""
-    cursor = decode_time_cursor(after)
-    if cursor is not None:
-        args += list(cursor)
-        keyset = "AND (p.prepared_at, p.id) < ($3, $4)"
-    args.append(first + 1)
-    rows = await session.fetch(
-        f"""SELECT {_PUBLICATION_COLUMNS} FROM publication p WHERE p.region_code LIKE $1
-            AND ($2::text IS NULL OR p.status = $2) {keyset}
-            ORDER BY p.prepared_at DESC, p.id DESC LIMIT ${len(args)}""", *args)
-    items = [PublicationView.from_record(r) for r in rows]
-    return Page.from_rows(items, [encode_time_cursor(v.prepared_at, v.id) for v in items], first)
-
-
 async def my_notifications(*, session: Session, access: Access, first: int) -> list[NotificationView]:
     """A subject's own notifications, newest first."""
     p = access.principal
     if p.kind is not PrincipalKind.SUBJECT:
-        raise Forbidden("Notifications are read by the subject they are addressed to.", resource="notification")
+        raise Forbidden("通知只能由收件的信用主体本人查看。",
+            en="Notifications are read by the subject they are addressed to.", resource="notification")
     access.require("notification", "read", subject_id=p.id)
     rows = await session.fetch(
         """SELECT id, kind, message, publication_id, created_at FROM notification
@@ -544,7 +537,8 @@ def _public_where(flt: PublicFilter, access: Access) -> tuple[list[str], list[An
         clauses.append(f"i.region_code LIKE ${len(args)}")
     if flt.region_code:
         if region_tree().find(flt.region_code) is None:
-            raise InvalidInput(f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
+            raise InvalidInput(f"未知的行政区划代码 {flt.region_code!r}（GB/T 2260，六位数字）。",
+                en=f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
                                field="regionCode")
         args.append(region_tree().subtree_prefix(flt.region_code) + "%")
         clauses.append(f"i.region_code LIKE ${len(args)}")
@@ -618,7 +612,8 @@ async def public_institution(*, session: Session, access: Access, code: str | No
     elif name and name.strip():
         column, value = "public_name", name.strip()
     else:
-        raise InvalidInput("Give an institution's unified social credit code or its full name.", field="code")
+        raise InvalidInput("请提供机构的统一社会信用代码或全称。",
+            en="Give an institution's unified social credit code or its full name.", field="code")
     confined = access.public_prefix()
     if confined is None:
         row = await session.fetchrow(

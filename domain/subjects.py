@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import asyncpg
@@ -11,8 +11,8 @@ import asyncpg
 from domain.access import Access
 from domain.db import Session
 from domain.errors import Conflict, InvalidInput, NotFound
-from domain.paging import Page, decode_cursor, encode_cursor
-from domain.rules.catalog import ServiceScope, SubjectClass, SubjectKind
+from domain.paging import Page, SortKey
+from domain.rules.catalog import Grade, ServiceScope, SubjectClass, SubjectKind
 from domain.rules.identifiers import validate_resident_id, validate_uscc
 from tenants import region_tree
 
@@ -73,6 +73,18 @@ class SubjectFilter:
     subject_class: SubjectClass | None = None
     kind: SubjectKind | None = None
     name_contains: str | None = None
+    grade: Grade | None = None  # the current grade of the subject's latest evaluated cycle ...
+    grade_cycle_year: int | None = None  # ... or of this cycle
+
+
+# The orders a page of subjects offers (dashboards sort by name or by registration; code is the default).
+SUBJECT_ORDERS: dict[str, SortKey] = {
+    "CODE_ASC": SortKey("CODE_ASC", "s.code", id_expression="s.id"),
+    "NAME_ASC": SortKey("NAME_ASC", "s.name", id_expression="s.id"),
+    "CREATED_AT_DESC": SortKey("CREATED_AT_DESC", "s.created_at", descending=True, id_expression="s.id",
+                               cast="timestamptz"),
+    "CREATED_AT_ASC": SortKey("CREATED_AT_ASC", "s.created_at", id_expression="s.id", cast="timestamptz"),
+}
 
 
 def _validated(new: NewSubject) -> NewSubject:
@@ -82,20 +94,25 @@ def _validated(new: NewSubject) -> NewSubject:
     code = validate_uscc(new.code) if institution else validate_resident_id(new.code)
     name = new.name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("A subject needs a name of 1 to 200 characters.", field="name")
+        raise InvalidInput("主体名称须为 1 到 200 个字符。", en="A subject needs a name of 1 to 200 characters.",
+            field="name")
     if cls is SubjectClass.MEDICAL_INSTITUTION and new.service_scope is None:
         raise InvalidInput(
-            "A designated medical institution must say whether it treats inpatients "
+            "定点医疗机构须说明是否收治住院病人（serviceScope），两者的评价方法不同。",
+            en="A designated medical institution must say whether it treats inpatients "
             "(serviceScope), because it is graded differently.",
             field="serviceScope",
         )
     if cls is not SubjectClass.MEDICAL_INSTITUTION and new.service_scope is not None:
-        raise InvalidInput("Only a designated medical institution has a serviceScope.", field="serviceScope")
+        raise InvalidInput("只有定点医疗机构才有服务范围（serviceScope）。",
+            en="Only a designated medical institution has a serviceScope.", field="serviceScope")
     if region_tree().find(new.region_code) is None:
-        raise InvalidInput(f"Unknown region code {new.region_code!r} (GB/T 2260, six digits).", field="regionCode")
+        raise InvalidInput(f"未知的行政区划代码 {new.region_code!r}（GB/T 2260，六位数字）。",
+            en=f"Unknown region code {new.region_code!r} (GB/T 2260, six digits).", field="regionCode")
     if cls.is_linked_person and new.parent_subject_id is None:
         raise InvalidInput(
-            "A legal representative, controller, principal or directly responsible person "
+            "法定代表人、实际控制人、主要负责人或直接责任人须关联其所属机构（parentSubjectId）。",
+            en="A legal representative, controller, principal or directly responsible person "
             "must be linked to its institution (parentSubjectId).",
             field="parentSubjectId",
         )
@@ -118,11 +135,14 @@ async def create_subject(*, session: Session, access: Access, new: NewSubject) -
     if new.parent_subject_id is not None:
         parent = await session.fetchrow("SELECT kind FROM subject WHERE id = $1", new.parent_subject_id)
         if parent is None:
-            raise InvalidInput("The parent subject does not exist in your region.", field="parentSubjectId")
+            raise InvalidInput("您的辖区内没有该上级主体。",
+                en="The parent subject does not exist in your region.", field="parentSubjectId")
         if parent["kind"] != SubjectKind.INSTITUTION:
-            raise InvalidInput("A subject can only be linked to an institution.", field="parentSubjectId")
+            raise InvalidInput("主体只能关联到机构。",
+                en="A subject can only be linked to an institution.", field="parentSubjectId")
     if await session.fetchval("SELECT 1 FROM subject WHERE code = $1", new.code):
-        raise Conflict(f"A subject with code {new.code} is already registered.", field="code")
+        raise Conflict(f"代码为 {new.code} 的主体已经登记。",
+            en=f"A subject with code {new.code} is already registered.", field="code")
     try:
         row = await session.fetchrow(
             f"""INSERT INTO subject AS s (kind, subject_class, code, name, region_code, service_scope,
@@ -141,7 +161,8 @@ async def create_subject(*, session: Session, access: Access, new: NewSubject) -
         )
     except asyncpg.UniqueViolationError as exc:
         # Registered in another region, invisible to this principal: still the same person or body.
-        raise Conflict(f"A subject with code {new.code} is already registered.", field="code") from exc
+        raise Conflict(f"代码为 {new.code} 的主体已经登记。",
+            en=f"A subject with code {new.code} is already registered.", field="code") from exc
     assert row is not None
     return SubjectRow.from_record(row)
 
@@ -162,9 +183,9 @@ async def get_subject(
     elif code is not None:
         row = await session.fetchrow(f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE s.code = $1", code.strip().upper())
     else:
-        raise InvalidInput("Give a subject's id or its code.", field="id")
+        raise InvalidInput("请提供主体的 id 或代码。", en="Give a subject's id or its code.", field="id")
     if row is None:
-        raise NotFound("No such subject in your region.")
+        raise NotFound("您的辖区内没有该信用主体。", en="No such subject in your region.")
     return SubjectRow.from_record(row)
 
 
@@ -193,25 +214,39 @@ def _where(access: Access, flt: SubjectFilter) -> tuple[list[str], list[object]]
     if flt.name_contains:
         args.append("%" + flt.name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         clauses.append(f"s.name LIKE ${len(args)}")
+    if flt.grade is not None:
+        # The current result of the latest evaluated cycle, the one Subject.creditResult shows; one index probe
+        # per candidate row on evaluation_result_current_idx (subject_id, cycle_year).
+        args += [str(flt.grade), flt.grade_cycle_year]
+        clauses.append(
+            f"""(SELECT e.grade FROM evaluation_result e WHERE e.subject_id = s.id AND e.superseded_at IS NULL
+                   AND (${len(args)}::int IS NULL OR e.cycle_year = ${len(args)})
+                 ORDER BY e.cycle_year DESC LIMIT 1) = ${len(args) - 1}"""
+        )
     return clauses, args
 
 
 async def list_subjects(
-    *, session: Session, access: Access, flt: SubjectFilter, first: int, after: str | None
+    *,
+    session: Session,
+    access: Access,
+    flt: SubjectFilter,
+    first: int,
+    after: str | None,
+    order: SortKey = SUBJECT_ORDERS["CODE_ASC"],
 ) -> Page[SubjectRow]:
-    """A page of subjects in the principal's subtree, ordered by code."""
+    """A page of subjects in the principal's subtree, in the chosen order (by code unless told)."""
     clauses, args = _where(access, flt)
-    key = decode_cursor(after)
-    if key is not None:
-        args.append(key)
-        clauses.append(f"s.code > ${len(args)}")
+    keyset, keyset_args = order.after(after, first_param=len(args) + 1)
+    args += keyset_args
     args.append(first + 1)
     rows = await session.fetch(
-        f"SELECT {SUBJECT_COLUMNS} FROM subject s WHERE {' AND '.join(clauses)} ORDER BY s.code LIMIT ${len(args)}",
+        f"""SELECT {SUBJECT_COLUMNS}, {order.expression} AS sort_value FROM subject s
+            WHERE {" AND ".join(clauses)} {keyset} ORDER BY {order.order_by} LIMIT ${len(args)}""",
         *args,
     )
     items = [SubjectRow.from_record(r) for r in rows]
-    return Page.from_rows(items, [encode_cursor(s.code) for s in items], first)
+    return Page.from_rows(items, [order.cursor(r["sort_value"], r["id"]) for r in rows], first)
 
 
 async def count_subjects(*, session: Session, access: Access, flt: SubjectFilter) -> int:
@@ -226,15 +261,11 @@ async def counts_by_region(
     """Subjects per child region of ``parent_code`` (default: the principal's node), for dashboards."""
     parent = parent_code or access.principal.region_code
     if not parent:
-        raise InvalidInput("Name the region to break down (parentCode).", field="parentCode")
+        raise InvalidInput("请指定要细分统计的行政区划（parentCode）。",
+            en="Name the region to break down (parentCode).", field="parentCode")
     access.require("subject", "read", region_code=parent)
     depth = len(region_tree().ancestors(parent)) + 1  # 1-based position of the child in region.path
-    clauses, args = _where(
-        access,
-        SubjectFilter(
-            region_code=parent, subject_class=flt.subject_class, kind=flt.kind, name_contains=flt.name_contains
-        ),
-    )
+    clauses, args = _where(access, replace(flt, region_code=parent))
     rows = await session.fetch(
         f"""SELECT r.path[{depth + 1}] AS child, count(*) AS n
             FROM subject s JOIN region r ON r.code = s.region_code
@@ -242,8 +273,8 @@ async def counts_by_region(
         *args,
     )
     tree = region_tree()
-    out = []
-    for r in rows:
-        child = r["child"] or parent  # subjects registered on the parent node itself
-        out.append((child, tree.get(child).name, int(r["n"])))
+    found = {r["child"] or parent: int(r["n"]) for r in rows}  # a null child: registered on the parent itself
+    # Every child division is listed, with 0 when it has no subjects: a dashboard shows the gap, not nothing.
+    out = [(c.code, c.name, found.pop(c.code, 0)) for c in tree.children(parent)]
+    out += [(code, tree.get(code).name, n) for code, n in sorted(found.items())]
     return out

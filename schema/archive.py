@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -9,35 +10,45 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import archive, subjects
+from domain.access import PrincipalKind as _PrincipalKind
 from domain.archive import RecordFilter
-from domain.paging import page_size
+from domain.paging import page_size, sort_key
+from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.catalog import RecordKind as _RecordKind
+from domain.rules.labels import labels_for
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction as _RecordAction
 from domain.subjects import NewSubject, SubjectFilter
 from schema.context import Context, parse_uuid
 from schema.enums import (
+    LABELLED,
+    Grade,
     OfficerRole,
     PrincipalKind,
     RecordCategory,
     RecordKind,
+    RecordOrder,
     RecordStatus,
     RegionLevel,
     ServiceScope,
     SubjectClass,
     SubjectKind,
+    SubjectOrder,
 )
 from schema.types import (
     CreditRecordConnection,
     CreditRecordEdge,
     CreditRecordType,
+    EnumLabel,
+    EnumLabels,
     PageInfo,
     Region,
     RegionCount,
     SubjectConnection,
     SubjectEdge,
     SubjectType,
+    _subjects,
     region_of,
 )
 from tenants import region_tree
@@ -60,6 +71,12 @@ class SubjectFilterInput:
     subject_class: SubjectClass | None = None
     kind: SubjectKind | None = None
     name_contains: str | None = None
+    grade: Grade | None = strawberry.field(
+        default=None, description="The current grade of the subject's latest evaluated cycle (as creditResult)."
+    )
+    cycle_year: int | None = strawberry.field(
+        default=None, description="With grade: the cycle whose current grade is meant, instead of the latest."
+    )
 
     def to_domain(self) -> SubjectFilter:
         return SubjectFilter(
@@ -67,6 +84,8 @@ class SubjectFilterInput:
             subject_class=self.subject_class,
             kind=self.kind,
             name_contains=self.name_contains,
+            grade=_Grade(self.grade) if self.grade else None,
+            grade_cycle_year=self.cycle_year,
         )
 
 
@@ -131,12 +150,30 @@ class DeclareRecordInput:
 
 @strawberry.type
 class ArchiveQuery:
-    @strawberry.field(description="The principal of this request.")
-    def me(self, info: Info) -> Me:
-        p = info.context.principal
-        return Me(
-            kind=p.kind, id=p.id, role=p.role, name=p.name, region=region_of(p.region_code) if p.region_code else None
-        )
+    @strawberry.field(description="The principal of this request; a subject's region is where it is registered.")
+    async def me(self, info: Info) -> Me:
+        ctx = info.context
+        p = ctx.principal
+        region_code, name = p.region_code, p.name
+        if p.kind is _PrincipalKind.SUBJECT:
+            row = await ctx.loader("subjects", _subjects).load(uuid.UUID(p.id))
+            region_code = region_code or (row.region_code if row else None)
+            name = name or (row.name if row else "")
+        region = region_of(region_code) if region_code else None
+        return Me(kind=p.kind, id=p.id, role=p.role, name=name, region=region)
+
+    @strawberry.field(
+        description="中文标签: the Chinese label of every value of the named enums (all of them when none is "
+        "named). A client fetches this once and caches it: one small answer covers every enum-valued field, "
+        "filter and drop-down, instead of a label field beside each value on every row."
+    )
+    def enum_labels(self, names: list[str] | None = None) -> list[EnumLabels]:
+        chosen = sorted(LABELLED) if names is None else [n for n in names if n in LABELLED]
+        out = []
+        for name in chosen:
+            table = labels_for(LABELLED[name].__name__)
+            out.append(EnumLabels(name=name, values=[EnumLabel(value=k, label=v) for k, v in table.items()]))
+        return out
 
     @strawberry.field(description="One division by its six-digit code.")
     def region(self, code: strawberry.ID) -> Region | None:
@@ -167,15 +204,24 @@ class ArchiveQuery:
         )
         return SubjectType(row=row)
 
-    @strawberry.field(description="Subjects in your region subtree, by code, with paging and totals.")
+    @strawberry.field(description="Subjects in your region subtree, by code unless orderBy says otherwise, with "
+                      "paging and totals.")
     async def subjects(
-        self, info: Info, filter: SubjectFilterInput | None = None, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        filter: SubjectFilterInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+        order_by: SubjectOrder = SubjectOrder.CODE_ASC,  # type: ignore[attr-defined]
     ) -> SubjectConnection:
         ctx = info.context
         flt = filter.to_domain() if filter else SubjectFilter()
         size = page_size(first, maximum=ctx.max_page_size)
         session = await ctx.session()
-        page = await subjects.list_subjects(session=session, access=ctx.access, flt=flt, first=size, after=after)
+        order = sort_key(subjects.SUBJECT_ORDERS, order_by.value, "CODE_ASC")
+        page = await subjects.list_subjects(
+            session=session, access=ctx.access, flt=flt, first=size, after=after, order=order
+        )
 
         async def count() -> int:
             return await subjects.count_subjects(session=session, access=ctx.access, flt=flt)
@@ -187,7 +233,8 @@ class ArchiveQuery:
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None),
         )
 
-    @strawberry.field(description="Subjects per child division of a region, for dashboards.")
+    @strawberry.field(description="Subjects per child division of a region, every child listed (0 when it has "
+                      "none), for dashboards.")
     async def subject_counts_by_region(
         self, info: Info, parent_code: strawberry.ID | None = None, filter: SubjectFilterInput | None = None
     ) -> list[RegionCount]:
@@ -207,7 +254,11 @@ class ArchiveQuery:
         view = await archive.get_record(session=await ctx.session(), access=ctx.access, id=parse_uuid(id, field="id"))
         return CreditRecordType(view=view)
 
-    @strawberry.field(description="Records in your subtree, newest first: filter by status for a review queue.")
+    @strawberry.field(
+        description="Records in your subtree, newest entered first unless orderBy says otherwise: filter by status "
+        "for a review queue, by subject, kind and dates for a dashboard: occurredFrom/To the current version's "
+        "date of the conduct or event, enteredFrom/To the day it was entered (Beijing calendar, both ends included)."
+    )
     async def records(
         self,
         info: Info,
@@ -216,22 +267,41 @@ class ArchiveQuery:
         region_code: strawberry.ID | None = None,
         first: int = 20,
         after: str | None = None,
+        subject_id: strawberry.ID | None = None,
+        kind: RecordKind | None = None,
+        occurred_from: date | None = None,
+        occurred_to: date | None = None,
+        entered_from: date | None = None,
+        entered_to: date | None = None,
+        order_by: RecordOrder = RecordOrder.ENTERED_AT_DESC,  # type: ignore[attr-defined]
     ) -> CreditRecordConnection:
         ctx = info.context
         size = page_size(first, maximum=ctx.max_page_size)
-        flt = RecordFilter(status=status, category=category, region_code=str(region_code) if region_code else None)
+        flt = RecordFilter(
+            status=status,
+            category=category,
+            region_code=str(region_code) if region_code else None,
+            subject_id=parse_uuid(subject_id, field="subjectId") if subject_id else None,
+            kind=_RecordKind(kind) if kind else None,
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+            entered_from=entered_from,
+            entered_to=entered_to,
+        )
         session = await ctx.session()
-        items, has_next = await archive.list_records(
-            session=session, access=ctx.access, flt=flt, first=size, after=after
+        order = sort_key(archive.RECORD_ORDERS, order_by.value, "ENTERED_AT_DESC")
+        page = await archive.list_records(
+            session=session, access=ctx.access, flt=flt, first=size, after=after, order=order
         )
 
         async def count() -> int:
             return await archive.count_records(session=session, access=ctx.access, flt=flt)
 
-        edges = [CreditRecordEdge(cursor=archive.record_cursor(v), node=CreditRecordType(view=v)) for v in items]
+        pairs = zip(page.items, page.keys, strict=True)
+        edges = [CreditRecordEdge(cursor=k, node=CreditRecordType(view=v)) for v, k in pairs]
         return CreditRecordConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None),
             count=count,
         )
 

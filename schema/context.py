@@ -88,4 +88,5 @@ def parse_uuid(value: str, *, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError as exc:
-        raise InvalidInput(f"{field} must be an id this API handed out.", field=field) from exc
+        raise InvalidInput(f"{field} 须为本接口返回的 id。",
+            en=f"{field} must be an id this API handed out.", field=field) from exc

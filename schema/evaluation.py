@@ -6,20 +6,45 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import evaluation
+from domain import evaluation, evaluation_lists
 from domain.db import Session
 from domain.errors import InvalidInput
-from domain.evaluation import StoredLine, StoredMeasure, StoredPlan, StoredResult, StoredRuleSet
+from domain.evaluation import (
+    ListEntry,
+    StoredLine,
+    StoredMeasure,
+    StoredPlan,
+    StoredResult,
+    StoredRuleSet,
+    StoredWarning,
+)
+from domain.paging import Page, page_size, sort_key
 from domain.rules.catalog import Grade as _Grade
+from domain.rules.catalog import RecordKind as _RecordKind
+from domain.rules.catalog import SubjectClass as _SubjectClass
 from domain.rules.evaluation.measures import measure_params_to_dict
+from domain.rules.lists import ListKind as _ListKind
+from domain.rules.warnings import WarningKind as _WarningKind
 from schema.context import Context, parse_uuid
-from schema.enums import Grade, SubjectClass
+from schema.enums import (
+    EvaluationOrder,
+    Grade,
+    GradeBreakdownDimension,
+    ListKind,
+    ListOrder,
+    ListReason,
+    RecordKind,
+    SubjectClass,
+    WarningKind,
+    WarningOrder,
+)
 from schema.public import PublicSubject, public_subject_of
-from schema.types import Region, region_of
+from schema.types import CountedPage, PageInfo, Region, SubjectType, _subjects, region_of
 
 Info = strawberry.Info[Context, None]
 
@@ -250,11 +275,27 @@ class CreditWarning:
     id: strawberry.ID
     subject_id: strawberry.ID
     region: Region
-    kind: str
+    kind: str = strawberry.field(deprecation_reason="Use warningKind (an enum with Chinese labels).")
     message: str
-    record_kind: str | None
+    record_kind: str | None = strawberry.field(deprecation_reason="Use repeatedRecordKind (an enum).")
     result_id: strawberry.ID | None
     raised_at: datetime
+    warning_kind: WarningKind = strawberry.field(description="Why the warning was raised.")
+    repeated_record_kind: RecordKind | None = strawberry.field(
+        description="For a repeated violation: the kind of record that recurred.")
+
+    @strawberry.field(description="The subject warned about (batched across a page: one statement, not one per row).")
+    async def subject(self, info: Info) -> SubjectType | None:
+        row = await info.context.loader("subjects", _subjects).load(uuid.UUID(str(self.subject_id)))
+        return SubjectType(row=row) if row else None
+
+    @classmethod
+    def of(cls, w: StoredWarning) -> CreditWarning:
+        return cls(id=strawberry.ID(str(w.id)), subject_id=strawberry.ID(str(w.subject_id)),
+                   region=region_of(w.region_code), kind=w.kind, message=w.message, record_kind=w.record_kind,
+                   result_id=strawberry.ID(str(w.result_id)) if w.result_id else None, raised_at=w.raised_at,
+                   warning_kind=_WarningKind(w.kind),
+                   repeated_record_kind=_RecordKind(w.record_kind) if w.record_kind else None)
 
 
 @strawberry.type(description="One drawn subject and its inspectors.")
@@ -333,9 +374,68 @@ class CreditListEntry:
     subject_id: strawberry.ID
     region: Region
     grade: Grade | None
-    list_kind: str
-    reasons: list[str]
-    serious_dishonesty_kinds: list[str]
+    list_kind: str = strawberry.field(deprecation_reason="Use kind (an enum with Chinese labels).")
+    reasons: list[str] = strawberry.field(deprecation_reason="Use reasonCodes (enums with Chinese labels).")
+    serious_dishonesty_kinds: list[str] = strawberry.field(deprecation_reason="Use seriousDishonestyRecordKinds.")
+    kind: ListKind = strawberry.field(description="The red or the black list.")
+    reason_codes: list[ListReason]
+    serious_dishonesty_record_kinds: list[RecordKind]
+    subject: SubjectType | None = strawberry.field(description="The listed subject (loaded with the list itself).")
+
+    @classmethod
+    def of(cls, e: ListEntry) -> CreditListEntry:
+        m = e.membership
+        return cls(subject_id=strawberry.ID(str(e.subject_id)), region=region_of(e.region_code), grade=e.grade,
+                   list_kind=str(m.list_kind), reasons=[str(r) for r in m.reasons],
+                   serious_dishonesty_kinds=[str(k) for k in m.serious_dishonesty_kinds], kind=m.list_kind,
+                   reason_codes=list(m.reasons), serious_dishonesty_record_kinds=list(m.serious_dishonesty_kinds),
+                   subject=SubjectType(row=e.subject) if e.subject else None)
+
+
+@strawberry.type
+class CreditResultEdge:
+    cursor: str
+    node: CreditResult
+
+
+@strawberry.type(description="A page of a subject's results; totalCount counts all of them.")
+class CreditResultConnection(CountedPage):
+    edges: list[CreditResultEdge]
+
+
+@strawberry.type
+class CreditWarningEdge:
+    cursor: str
+    node: CreditWarning
+
+
+@strawberry.type(description="A page of early warnings; totalCount counts every match.")
+class CreditWarningConnection(CountedPage):
+    edges: list[CreditWarningEdge]
+
+
+@strawberry.type
+class CreditListEdge:
+    cursor: str
+    node: CreditListEntry
+
+
+@strawberry.type(description="A page of the red and black lists; totalCount counts the whole (filtered) list.")
+class CreditListConnection(CountedPage):
+    edges: list[CreditListEdge]
+
+
+@strawberry.type(description="Current grades counted by one dimension: the subject class or the rule set (the other "
+                             "is null).")
+class GradeBreakdownRow:
+    subject_class: SubjectClass | None
+    rule_set_code: str | None
+    grade: Grade | None
+    count: int
+
+
+def _page_info(page: Page[Any]) -> PageInfo:
+    return PageInfo(has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None)
 
 
 @strawberry.input(description="What a random inspection plan is drawn from.")
@@ -353,7 +453,7 @@ def _seed(raw: str | None) -> int | None:
     try:
         return int(raw)
     except ValueError as exc:
-        raise InvalidInput("The seed is a whole number.", field="seed") from exc
+        raise InvalidInput("随机种子须为整数。", en="The seed is a whole number.", field="seed") from exc
 
 
 @strawberry.type
@@ -389,7 +489,8 @@ class EvaluationQuery:
                                               at=as_of or ctx.now(), cycle_year=cycle_year)
         return CreditResult(result=found) if found else None
 
-    @strawberry.field(description="Every result of a subject, superseded ones included, newest first.")
+    @strawberry.field(description="Every result of a subject, superseded ones included, newest first.",
+                      deprecation_reason="Use evaluationsPage: paging, totalCount and orderBy.")
     async def evaluations(self, info: Info, subject_id: strawberry.ID) -> list[CreditResult]:
         ctx = info.context
         found = await evaluation.results_of(session=await ctx.session(), access=ctx.access,
@@ -415,18 +516,75 @@ class EvaluationQuery:
                                                  cycle_year=cycle_year)
         return [RegionGradeCount(region=region_of(c), grade=g, count=n) for c, g, n in rows]
 
-    @strawberry.field(description="The newest early warnings in your subtree.")
+    @strawberry.field(description="Every result of a subject, superseded ones included, a page at a time "
+                                  "(newest evaluated first unless orderBy says otherwise).")
+    async def evaluations_page(self, info: Info, subject_id: strawberry.ID, first: int = 20,
+                               after: str | None = None,
+                               order_by: EvaluationOrder = EvaluationOrder.EVALUATED_AT_DESC,  # type: ignore[attr-defined]
+                               ) -> CreditResultConnection:
+        ctx = info.context
+        session = await ctx.session()
+        sid = parse_uuid(subject_id, field="subjectId")
+        order = sort_key(evaluation_lists.EVALUATION_ORDERS, order_by.value, "EVALUATED_AT_DESC")
+        page = await evaluation_lists.results_page(session=session, access=ctx.access, subject_id=sid,
+                                                   first=page_size(first, maximum=ctx.max_page_size), after=after,
+                                                   order=order)
+
+        async def count() -> int:
+            return await evaluation_lists.count_results(session=session, access=ctx.access, subject_id=sid)
+
+        return CreditResultConnection(
+            edges=[CreditResultEdge(cursor=k, node=CreditResult(result=r))
+                   for r, k in zip(page.items, page.keys, strict=True)],
+            page_info=_page_info(page), count=count)
+
+    @strawberry.field(description="The newest early warnings in your subtree.",
+                      deprecation_reason="Use creditWarningsPage: paging, totalCount, filters, orderBy, subject.")
     async def credit_warnings(self, info: Info, region_code: strawberry.ID | None = None,
                               first: int = 50) -> list[CreditWarning]:
         ctx = info.context
         found = await evaluation.list_warnings(session=await ctx.session(), access=ctx.access,
                                                region_code=str(region_code) if region_code else None,
                                                first=min(max(first, 1), ctx.max_page_size))
-        return [CreditWarning(id=strawberry.ID(str(w.id)), subject_id=strawberry.ID(str(w.subject_id)),
-                              region=region_of(w.region_code), kind=w.kind, message=w.message,
-                              record_kind=w.record_kind,
-                              result_id=strawberry.ID(str(w.result_id)) if w.result_id else None,
-                              raised_at=w.raised_at) for w in found]
+        return [CreditWarning.of(w) for w in found]
+
+    @strawberry.field(description="监测预警 in your subtree, a page at a time, by region, subject and kind "
+                                  "(newest first unless orderBy says otherwise), each with its subject.")
+    async def credit_warnings_page(self, info: Info, region_code: strawberry.ID | None = None,
+                                   subject_id: strawberry.ID | None = None, kind: WarningKind | None = None,
+                                   first: int = 20, after: str | None = None,
+                                   order_by: WarningOrder = WarningOrder.RAISED_AT_DESC,  # type: ignore[attr-defined]
+                                   ) -> CreditWarningConnection:
+        ctx = info.context
+        session = await ctx.session()
+        flt = evaluation_lists.WarningFilter(
+            region_code=str(region_code) if region_code else None,
+            subject_id=parse_uuid(subject_id, field="subjectId") if subject_id else None,
+            kind=_WarningKind(kind) if kind else None)
+        order = sort_key(evaluation_lists.WARNING_ORDERS, order_by.value, "RAISED_AT_DESC")
+        page = await evaluation_lists.warnings_page(session=session, access=ctx.access, flt=flt,
+                                                    first=page_size(first, maximum=ctx.max_page_size), after=after,
+                                                    order=order)
+
+        async def count() -> int:
+            return await evaluation_lists.count_warnings(session=session, access=ctx.access, flt=flt)
+
+        return CreditWarningConnection(
+            edges=[CreditWarningEdge(cursor=k, node=CreditWarning.of(w))
+                   for w, k in zip(page.items, page.keys, strict=True)],
+            page_info=_page_info(page), count=count)
+
+    @strawberry.field(description="Current grades of a region's subtree for a cycle, counted per subject class or "
+                                  "per rule set, for dashboards.")
+    async def grade_breakdown(self, info: Info, cycle_year: int, by: GradeBreakdownDimension,  # type: ignore[valid-type]
+                              region_code: strawberry.ID | None = None) -> list[GradeBreakdownRow]:
+        ctx = info.context
+        rows = await evaluation_lists.grade_breakdown(session=await ctx.session(), access=ctx.access,
+                                                     region_code=str(region_code) if region_code else None,
+                                                     cycle_year=cycle_year, by=by.value)
+        by_class = by.value == "SUBJECT_CLASS"
+        return [GradeBreakdownRow(subject_class=_SubjectClass(d) if by_class else None,
+                                  rule_set_code=None if by_class else d, grade=g, count=n) for d, g, n in rows]
 
     @strawberry.field(description="One stored inspection plan.")
     async def inspection_plan(self, info: Info, id: strawberry.ID) -> InspectionPlan:
@@ -457,16 +615,34 @@ class EvaluationQuery:
             service_scopes=[str(x) for x in m.service_scopes] if m.service_scopes is not None else None)
             for m in ms]) for g, ms in found]
 
-    @strawberry.field(description="The red and black lists of a region for a cycle, with reasons.")
+    @strawberry.field(description="The red and black lists of a region for a cycle, with reasons.",
+                      deprecation_reason="Use creditListsPage: paging, totalCount, listKind, orderBy, subject.")
     async def credit_lists(self, info: Info, region_code: strawberry.ID, cycle_year: int) -> list[CreditListEntry]:
         ctx = info.context
         found = await evaluation.credit_lists(session=await ctx.session(), access=ctx.access,
                                               region_code=str(region_code), cycle_year=cycle_year, today=ctx.today())
-        return [CreditListEntry(subject_id=strawberry.ID(str(e.subject_id)), region=region_of(e.region_code),
-                                grade=e.grade, list_kind=str(e.membership.list_kind),
-                                reasons=[str(r) for r in e.membership.reasons],
-                                serious_dishonesty_kinds=[str(k) for k in e.membership.serious_dishonesty_kinds])
-                for e in found]
+        return [CreditListEntry.of(e) for e in found]
+
+    @strawberry.field(description="红黑名单 of a region for a cycle, a page at a time, each entry with its subject "
+                                  "and reasons (by list kind unless orderBy says otherwise).")
+    async def credit_lists_page(self, info: Info, region_code: strawberry.ID, cycle_year: int,
+                                list_kind: ListKind | None = None, first: int = 20, after: str | None = None,
+                                order_by: ListOrder = ListOrder.LIST_KIND_ASC,  # type: ignore[attr-defined]
+                                ) -> CreditListConnection:
+        ctx = info.context
+        order = sort_key(evaluation_lists.LIST_ORDERS, order_by.value, "LIST_KIND_ASC")
+        found = await evaluation_lists.credit_lists_page(
+            session=await ctx.session(), access=ctx.access, region_code=str(region_code), cycle_year=cycle_year,
+            today=ctx.today(), list_kind=_ListKind(list_kind) if list_kind else None,
+            first=page_size(first, maximum=ctx.max_page_size), after=after, order=order)
+
+        async def count() -> int:
+            return found.total
+
+        return CreditListConnection(
+            edges=[CreditListEdge(cursor=k, node=CreditListEntry.of(e))
+                   for e, k in zip(found.page.items, found.page.keys, strict=True)],
+            page_info=_page_info(found.page), count=count)
 
 
 @strawberry.type

@@ -17,9 +17,9 @@ from domain.events import StoredEvent
 from domain.feed import FeedScope
 from domain.paging import page_size
 from schema.context import Context
+from schema.enums import labelled
 
-EventType = strawberry.enum(_EventType, name="EventType",
-                            description="领域事件类型: what kind of change an event records.")
+EventType = labelled(_EventType, name="EventType", description="领域事件类型: what kind of change an event records.")
 
 
 @strawberry.type(description="领域事件: one change, as the caller may see it.")

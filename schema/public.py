@@ -20,28 +20,41 @@ from typing import Annotated
 
 import strawberry
 
-from domain import public_search, publication
-from domain.paging import page_size
-from domain.publication import PublicationView, PublicFilter, PublicItem
+from domain import public_search, publication, publication_lists
+from domain.paging import page_size, sort_key
+from domain.publication import NotificationView, PublicationView, PublicFilter, PublicItem
 from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordCategory as _RecordCategory
+from domain.rules.catalog import RecordKind as _RecordKind
+from domain.rules.disclosure import DisclosureWindow
+from domain.rules.disclosure import window_months as span_months
 from domain.rules.redaction import PublicIndividual as _PublicIndividual
 from domain.rules.redaction import PublicInstitution as _PublicInstitution
 from schema.context import Context, parse_uuid
-from schema.enums import Grade, RecordCategory, RecordKind, SubjectClass
+from schema.enums import (
+    Grade,
+    NotificationOrder,
+    PublicationOrder,
+    RecordCategory,
+    RecordKind,
+    SubjectClass,
+    labelled,
+)
 from schema.types import CountedPage, PageInfo, Region, region_of
 
 Info = strawberry.Info[Context, None]
 
-PublicationStatus = strawberry.enum(publication.PublicationStatus, description="Where a publication stands.")
-PublicationItemType = strawberry.enum(publication.ItemType, name="PublicationItemType",
-                                      description="What a publication makes public.")
+PublicationStatus = labelled(publication.PublicationStatus, description="公开状态: where a publication stands.")
+PublicationItemType = labelled(publication.ItemType, name="PublicationItemType",
+                               description="公开内容: what a publication makes public.")
 
 
-@strawberry.enum(description="The lists the city bureau publishes (001 art.22).")
 class PublicListKind(Enum):
     SERIOUS_DISHONESTY = "serious_dishonesty"  # 严重失信名单
     POOR_GRADE = "poor_grade"  # 信用等级差名单: published results graded C, D or E
+
+
+labelled(PublicListKind, description="公开名单: the lists the city bureau publishes (001 art.22).")
 
 
 @strawberry.type(description="What the public sees of an institution: its name, code, class and region, and its "
@@ -298,16 +311,34 @@ class PublicationType:
     def category(self) -> RecordCategory | None:
         return self.view.category
 
-    @strawberry.field(description="The record's kind, or the result's grade.")
+    @strawberry.field(description="The record's kind, or the result's grade.",
+                      deprecation_reason="One value per meaning: use recordKind for a record, grade for a result.")
     def kind(self) -> str:
         return self.view.kind
+
+    @strawberry.field(description="The published record's kind; null for an evaluation result.")
+    def record_kind(self) -> RecordKind | None:
+        return _RecordKind(self.view.kind) if self.view.item_type is publication.ItemType.RECORD else None
+
+    @strawberry.field(description="The published result's grade; null for a record.")
+    def grade(self) -> Grade | None:
+        return _Grade(self.view.kind) if self.view.item_type is publication.ItemType.RESULT else None
 
     @strawberry.field
     def status(self) -> PublicationStatus:  # type: ignore[valid-type]
         return self.view.status
 
-    @strawberry.field(description="The disclosure period the collecting department chose; null = the default.")
+    @strawberry.field(description="How many months the item is (or, once published, will be) public, rounded up: "
+                                  "a negative item stretched to the end of a longer penalty reports the real span. "
+                                  "Before publication, and for long-term items, the period chosen (null = default).")
     def window_months(self) -> int | None:
+        v = self.view
+        if v.published_at is not None and v.public_until is not None:
+            return span_months(DisclosureWindow(published_at=v.published_at, public_until=v.public_until))
+        return v.window_months
+
+    @strawberry.field(description="The disclosure period the collecting department chose; null = the default.")
+    def chosen_window_months(self) -> int | None:
         return self.view.window_months
 
     @strawberry.field
@@ -349,10 +380,9 @@ class PublicationEdge:
     node: PublicationType
 
 
-@strawberry.type
-class PublicationConnection:
+@strawberry.type(description="A page of publications; totalCount counts every match.")
+class PublicationConnection(CountedPage):
     edges: list[PublicationEdge]
-    page_info: PageInfo
 
 
 @strawberry.type(name="SubjectNotification", description="A message to a credit subject about its archive.")
@@ -362,6 +392,23 @@ class SubjectNotification:
     message: str
     publication_id: strawberry.ID | None
     created_at: datetime
+
+    @classmethod
+    def of(cls, n: NotificationView) -> SubjectNotification:
+        return cls(id=strawberry.ID(str(n.id)), kind=n.kind, message=n.message,
+                   publication_id=strawberry.ID(str(n.publication_id)) if n.publication_id else None,
+                   created_at=n.created_at)
+
+
+@strawberry.type
+class SubjectNotificationEdge:
+    cursor: str
+    node: SubjectNotification
+
+
+@strawberry.type(description="A page of your notifications; totalCount counts all of them.")
+class SubjectNotificationConnection(CountedPage):
+    edges: list[SubjectNotificationEdge]
 
 
 async def _page(info: Info, flt: PublicFilter, first: int, after: str | None, edge, connection,  # type: ignore[no-untyped-def]
@@ -472,16 +519,30 @@ class PublicQuery:
                                                     resident_id=resident_id, name=name)
         return VerificationResult(has_current_sanction=found)
 
-    @strawberry.field(description="Publications in your region subtree, newest prepared first.")
+    @strawberry.field(description="Publications in your region subtree, by status, subject and record kind, "
+                                  "newest prepared first unless orderBy says otherwise, with totals.")
     async def publications(self, info: Info, status: PublicationStatus | None = None,  # type: ignore[valid-type]
-                           first: int = 20, after: str | None = None) -> PublicationConnection:
+                           first: int = 20, after: str | None = None, subject_id: strawberry.ID | None = None,
+                           record_kind: RecordKind | None = None,
+                           order_by: PublicationOrder = PublicationOrder.PREPARED_AT_DESC,  # type: ignore[attr-defined]
+                           ) -> PublicationConnection:
         ctx = info.context
         size = page_size(first, maximum=ctx.max_page_size)
-        page = await publication.list_publications(session=await ctx.session(), access=ctx.access,
-                                                   status=status, first=size, after=after)
+        session = await ctx.session()
+        flt = publication_lists.PublicationFilter(
+            status=publication.PublicationStatus(status) if status else None,
+            subject_id=parse_uuid(subject_id, field="subjectId") if subject_id else None,
+            record_kind=_RecordKind(record_kind) if record_kind else None)
+        order = sort_key(publication_lists.PUBLICATION_ORDERS, order_by.value, "PREPARED_AT_DESC")
+        page = await publication_lists.publications_page(session=session, access=ctx.access, flt=flt, first=size,
+                                                         after=after, order=order)
+
+        async def count() -> int:
+            return await publication_lists.count_publications(session=session, access=ctx.access, flt=flt)
+
         edges = [PublicationEdge(cursor=k, node=PublicationType(view=v))
                  for v, k in zip(page.items, page.keys, strict=True)]
-        return PublicationConnection(edges=edges, page_info=PageInfo(
+        return PublicationConnection(edges=edges, count=count, page_info=PageInfo(
             has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None))
 
     @strawberry.field(description="What the public would see if this publication were published now.")
@@ -491,14 +552,35 @@ class PublicQuery:
                                                      id=parse_uuid(id, field="id"), now=ctx.now())
         return public_list_item_of(item)
 
-    @strawberry.field(description="Your own notifications (as a subject), newest first.")
+    @strawberry.field(description="Your own notifications (as a subject), newest first.",
+                      deprecation_reason="Use myNotificationsPage: paging, totalCount and orderBy.")
     async def my_notifications(self, info: Info, first: int = 20) -> list[SubjectNotification]:
         ctx = info.context
         size = page_size(first, maximum=ctx.max_page_size)
         found = await publication.my_notifications(session=await ctx.session(), access=ctx.access, first=size)
-        return [SubjectNotification(id=strawberry.ID(str(n.id)), kind=n.kind, message=n.message,
-                                    publication_id=strawberry.ID(str(n.publication_id)) if n.publication_id else None,
-                                    created_at=n.created_at) for n in found]
+        return [SubjectNotification.of(n) for n in found]
+
+    @strawberry.field(description="Your own notifications (as a subject), a page at a time, newest first unless "
+                                  "orderBy says otherwise.")
+    async def my_notifications_page(
+        self, info: Info, first: int = 20, after: str | None = None,
+        order_by: NotificationOrder = NotificationOrder.CREATED_AT_DESC,  # type: ignore[attr-defined]
+    ) -> SubjectNotificationConnection:
+        ctx = info.context
+        session = await ctx.session()
+        order = sort_key(publication_lists.NOTIFICATION_ORDERS, order_by.value, "CREATED_AT_DESC")
+        page = await publication_lists.notifications_page(
+            session=session, access=ctx.access, first=page_size(first, maximum=ctx.max_page_size), after=after,
+            order=order)
+
+        async def count() -> int:
+            return await publication_lists.count_notifications(session=session, access=ctx.access)
+
+        return SubjectNotificationConnection(
+            edges=[SubjectNotificationEdge(cursor=k, node=SubjectNotification.of(n))
+                   for n, k in zip(page.items, page.keys, strict=True)],
+            count=count, page_info=PageInfo(has_next_page=page.has_next,
+                                            end_cursor=page.keys[-1] if page.keys else None))
 
 
 @strawberry.type

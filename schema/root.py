@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import strawberry
@@ -18,6 +19,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.tools import merge_types
 
 from schema.archive import ArchiveMutation, ArchiveQuery
+from schema.clock import SHANGHAI_DATETIME
 from schema.cost import query_cost_limiter
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.feed import FeedQuery, FeedSubscription
@@ -67,6 +69,7 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
         query=query,
         mutation=mutation,
         subscription=FeedSubscription,
+        scalar_overrides={datetime: SHANGHAI_DATETIME},
         # Factories, not instances: strawberry builds fresh extensions per request, while the parser and
         # validation caches live at module level and are shared by every request.
         extensions=[

@@ -122,7 +122,10 @@ class RecordVersionType:
 
 @strawberry.type(description="An attributed workflow step on a record.")
 class RecordEvent:
-    action: str
+    action: str = strawberry.field(
+        description="The step, named as RecordAction names it (REVIEW_APPROVE, CONFIRM ...), plus ENTER and DECLARE "
+        "for the step that created the record; enumLabels(names: [\"RecordAction\"]) labels all of them."
+    )
     version: int
     from_status: RecordStatus | None
     to_status: RecordStatus
@@ -134,7 +137,7 @@ class RecordEvent:
     @classmethod
     def from_view(cls, e: RecordEventView) -> RecordEvent:
         return cls(
-            action=e.action,
+            action=e.action.upper(),  # stored lower case; the API speaks the enum's case
             version=e.version,
             from_status=RecordState(e.from_status) if e.from_status else None,
             to_status=RecordState(e.to_status),
@@ -213,9 +216,13 @@ class CreditRecordType:
     def effective_version(self) -> int | None:
         return self.view.effective_version
 
-    @strawberry.field(description="Workflow steps possible from the current status.")
-    def next_actions(self) -> list[RecordAction]:
-        return list(self.view.next_actions)
+    @strawberry.field(
+        description="Workflow steps you may take now: possible from the current status, allowed to your role in "
+        "the record's region, and not refused by separation of duties (the enterer does not review or confirm, "
+        "the reviewer does not confirm)."
+    )
+    def next_actions(self, info: strawberry.Info[Context, None]) -> list[RecordAction]:
+        return list(archive.actions_for(access=info.context.access, record=self.view))
 
     @strawberry.field(description="Every version, oldest first; none is ever overwritten.")
     async def versions(self, info: strawberry.Info[Context, None]) -> list[RecordVersionType]:
@@ -379,3 +386,15 @@ class CreditRecordConnection(CountedPage):
 class RegionCount:
     region: Region
     count: int
+
+
+@strawberry.type(description="One enum value and the Chinese label a user interface shows for it.")
+class EnumLabel:
+    value: str = strawberry.field(description="The value as the API sends it (e.g. RECOVERED_FUNDS).")
+    label: str = strawberry.field(description="中文标签, e.g. 追回医保基金.")
+
+
+@strawberry.type(description="The labels of every value of one enum (the same text as the SDL descriptions).")
+class EnumLabels:
+    name: str = strawberry.field(description="The GraphQL enum's name, e.g. RecordKind.")
+    values: list[EnumLabel]

@@ -73,14 +73,15 @@ def window_for(
     if penalty_until is not None and category is not RecordCategory.DISHONESTY:
         # Only negative information is tied to a penalty; accepting it elsewhere would hide a caller mistake.
         raise InvalidInput(
-            "Only dishonesty (negative) information has a penalty period.",
+            "只有失信信息才有处罚期限。", en="Only dishonesty (negative) information has a penalty period.",
             category=str(category),
             penalty_until=penalty_until.isoformat(),
         )
     if category in _LONG_TERM:
         if months is not None:
             raise InvalidInput(
-                f"{category} information is public long term; a period in months does not apply.",
+                f"{category} 类信息长期公开，不适用按月计的公开期限。",
+                en=f"{category} information is public long term; a period in months does not apply.",
                 category=str(category),
                 months=months,
             )
@@ -90,7 +91,8 @@ def window_for(
     chosen = default if months is None else months
     if not minimum <= chosen <= maximum:
         raise InvalidInput(
-            f"The disclosure period for {category} information must be between {minimum} and {maximum} "
+            f"{category} 类信息的公开期限须在 {minimum} 到 {maximum} 个月之间；收到的是 {chosen}。",
+            en=f"The disclosure period for {category} information must be between {minimum} and {maximum} "
             f"months; got {chosen}.",
             category=str(category),
             months=chosen,
@@ -114,7 +116,8 @@ def result_window(*, published_at: datetime, months: int | None = None) -> Discl
     chosen = RESULT_DEFAULT_MONTHS if months is None else months
     if not RESULT_MIN_MONTHS <= chosen <= RESULT_MAX_MONTHS:
         raise InvalidInput(
-            f"The disclosure period of an evaluation result must be between {RESULT_MIN_MONTHS} and "
+            f"信用评价结果的公开期限须在 {RESULT_MIN_MONTHS} 到 {RESULT_MAX_MONTHS} 个月之间；收到的是 {chosen}。",
+            en=f"The disclosure period of an evaluation result must be between {RESULT_MIN_MONTHS} and "
             f"{RESULT_MAX_MONTHS} months; got {chosen}.",
             months=chosen,
             min_months=RESULT_MIN_MONTHS,
@@ -172,7 +175,8 @@ def usable_on(*, day: date, category: RecordCategory, published_until: datetime 
 def _utc(value: datetime, *, field: str) -> datetime:
     """``value`` in UTC, refusing naive timestamps (their instant is unknown)."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(f"{field} must be a timezone-aware timestamp.", field=field)
+        raise InvalidInput(f"{field} 须为带时区的时间。", en=f"{field} must be a timezone-aware timestamp.",
+            field=field)
     return value.astimezone(UTC)
 
 
@@ -183,3 +187,21 @@ def _add_months(instant: datetime, months: int) -> datetime:
     year, month = local.year + index // 12, index % 12 + 1
     day = min(local.day, calendar.monthrange(year, month)[1])
     return local.replace(year=year, month=month, day=day).astimezone(UTC)
+
+
+def window_months(window: DisclosureWindow) -> int | None:
+    """The months a window really spans, rounded up; None for a long-term one.
+
+    A negative item's window is stretched to the end of a longer penalty (a 9-month penalty outlasts the 6 months
+    chosen), so what the department chose is not always how long the item is public.
+    """
+    if window.public_until is None:
+        return None
+    start = window.published_at.astimezone(CHINA_STANDARD_TIME)
+    end = window.public_until.astimezone(CHINA_STANDARD_TIME)
+    months = max((end.year - start.year) * 12 + end.month - start.month, 0)
+    while _add_months(window.published_at, months) < window.public_until:
+        months += 1
+    while months > 0 and _add_months(window.published_at, months - 1) >= window.public_until:
+        months -= 1
+    return months

@@ -25,7 +25,8 @@ def validate_uscc(code: str, *, field: str = "uscc") -> str:
     number = _normalize(code)
     if len(number) != 18:
         raise InvalidInput(
-            f"A unified social credit code has 18 characters; {number!r} has {len(number)}.",
+            f"统一社会信用代码为 18 位；{number!r} 有 {len(number)} 位。",
+            en=f"A unified social credit code has 18 characters; {number!r} has {len(number)}.",
             field=field,
             check="length",
         )
@@ -33,7 +34,9 @@ def validate_uscc(code: str, *, field: str = "uscc") -> str:
     if bad:
         position, char = bad[0]
         raise InvalidInput(
-            f"A unified social credit code uses only digits and the capital letters A–Y except I, O, S, V "
+            f"统一社会信用代码只由数字和除 I、O、S、V、Z 以外的大写字母组成；"
+            f"{number!r} 第 {position} 位是 {char!r}。",
+            en=f"A unified social credit code uses only digits and the capital letters A–Y except I, O, S, V "
             f"and Z; {number!r} has {char!r} at position {position}.",
             field=field,
             check="characters",
@@ -42,7 +45,8 @@ def validate_uscc(code: str, *, field: str = "uscc") -> str:
     # (registration authority N 农业, Y 其他 ...). Positions 3-8 are the division code and are digits.
     if not number[2:8].isdigit():
         raise InvalidInput(
-            f"Characters 3–8 of a unified social credit code are the registration authority's division code "
+            f"统一社会信用代码第 3–8 位是登记管理机关行政区划码，须为数字；" f"{number!r} 此处为 {number[2:8]!r}。",
+            en=f"Characters 3–8 of a unified social credit code are the registration authority's division code "
             f"and must be digits; {number!r} has {number[2:8]!r}.",
             field=field,
             check="characters",
@@ -50,7 +54,8 @@ def validate_uscc(code: str, *, field: str = "uscc") -> str:
     expected = uscc.calc_check_digit(number[:17])
     if number[17] != expected:
         raise InvalidInput(
-            f"The check character of unified social credit code {number!r} should be {expected!r}, "
+            f"统一社会信用代码 {number!r} 的校验码应为 {expected!r}，" f"而不是 {number[17]!r}：可能有字符输错。",
+            en=f"The check character of unified social credit code {number!r} should be {expected!r}, "
             f"not {number[17]!r}: a character was probably mistyped.",
             field=field,
             check="check_character",
@@ -90,19 +95,23 @@ def validate_resident_id(
     problem = resident_id_problem(value, today=today)
     if problem == "length":
         raise InvalidInput(
-            f"A resident ID number has 18 characters; {value!r} has {len(value)}.",
+            f"居民身份证号码为 18 位；{value!r} 有 {len(value)} 位。",
+            en=f"A resident ID number has 18 characters; {value!r} has {len(value)}.",
             field=field,
             check="length",
         )
     if problem == "characters":
         raise InvalidInput(
-            f"A resident ID number is 17 digits followed by a digit or X; {value!r} is not.",
+            f"居民身份证号码由 17 位数字加 1 位数字或 X 组成；{value!r} 不符合。",
+            en=f"A resident ID number is 17 digits followed by a digit or X; {value!r} is not.",
             field=field,
             check="characters",
         )
     if problem == "birth_date":
         raise InvalidInput(
-            f"Characters 7–14 of resident ID number {value!r} must be a birth date (YYYYMMDD) between "
+            f"居民身份证号码 {value!r} 第 7–14 位须为 {_EARLIEST_BIRTH_YEAR} 年至今的出生日期（YYYYMMDD）；"
+            f"{value[6:14]!r} 不是。",
+            en=f"Characters 7–14 of resident ID number {value!r} must be a birth date (YYYYMMDD) between "
             f"{_EARLIEST_BIRTH_YEAR} and today; {value[6:14]!r} is not.",
             field=field,
             check="birth_date",
@@ -110,7 +119,8 @@ def validate_resident_id(
     if problem == "check_character":
         expected = ric.calc_check_digit(value)
         raise InvalidInput(
-            f"The check digit of resident ID number {value!r} should be {expected!r}, not {value[17]!r}: "
+            f"居民身份证号码 {value!r} 的校验码应为 {expected!r}，而不是 {value[17]!r}：" f"可能有数字输错。",
+            en=f"The check digit of resident ID number {value!r} should be {expected!r}, not {value[17]!r}: "
             f"a digit was probably mistyped.",
             field=field,
             check="check_character",

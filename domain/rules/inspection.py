@@ -76,9 +76,8 @@ def draw_plan(
     missing = [g for g in _GRADE_ORDER if by_grade.get(g) and g not in ratios]
     if missing:
         raise InvalidInput(
-            "A sampling ratio is needed for every grade present: "
-            + ", ".join(_label(g) for g in missing)
-            + ".",
+            "每个出现的等级都需要抽查比例，缺少：" + "、".join(_label(g) for g in missing) + "。",
+            en="A sampling ratio is needed for every grade present: " + ", ".join(_label(g) for g in missing) + ".",
             missing_grades=[_label(g) for g in missing],
         )
 
@@ -105,24 +104,28 @@ def draw_plan(
 def _check_ratios(ratios: Mapping[Grade | None, Decimal]) -> None:
     bad = {_label(g): str(r) for g, r in ratios.items() if not (r.is_finite() and 0 <= r <= 1)}
     if bad:
-        raise InvalidInput("Sampling ratios must be between 0 and 1 inclusive.", ratios=bad)
+        raise InvalidInput("抽查比例须在 0 到 1 之间（含）。", en="Sampling ratios must be between 0 and 1 inclusive.",
+            ratios=bad)
 
 
 def _check_inspectors(inspectors: Sequence[str], team_size: int) -> list[str]:
     """The inspectors sorted, after checking there are enough distinct ones for a team."""
     if not inspectors:
-        raise InvalidInput("At least one inspector is needed.", inspectors=0)
+        raise InvalidInput("至少需要一名检查人员。", en="At least one inspector is needed.", inspectors=0)
     pool = sorted(set(inspectors))
     if len(pool) != len(inspectors):
         # A duplicate would let the same person fill two places in a team.
         raise InvalidInput(
-            "Inspectors must not be listed twice.", inspectors=len(inspectors), distinct=len(pool)
+            "检查人员不能重复列出。", en="Inspectors must not be listed twice.",
+                inspectors=len(inspectors), distinct=len(pool)
         )
     if team_size < 1:
-        raise InvalidInput("A team needs at least one inspector.", team_size=team_size)
+        raise InvalidInput("每个检查组至少需要一名检查人员。", en="A team needs at least one inspector.",
+            team_size=team_size)
     if team_size > len(pool):
         raise InvalidInput(
-            f"A team of {team_size} needs at least {team_size} inspectors; only {len(pool)} available.",
+            f"{team_size} 人的检查组至少需要 {team_size} 名检查人员；只有 {len(pool)} 名。",
+            en=f"A team of {team_size} needs at least {team_size} inspectors; only {len(pool)} available.",
             team_size=team_size,
             inspectors=len(pool),
         )
@@ -134,7 +137,7 @@ def _group_subjects(subjects: Sequence[tuple[str, Grade | None]]) -> dict[Grade 
     grades: dict[str, Grade | None] = {}
     for subject_id, grade in subjects:
         if subject_id in grades:
-            raise InvalidInput("A subject must be listed once.", subject_id=subject_id)
+            raise InvalidInput("每个主体只能列出一次。", en="A subject must be listed once.", subject_id=subject_id)
         grades[subject_id] = grade
     by_grade: dict[Grade | None, list[str]] = {}
     for subject_id in sorted(grades):

@@ -88,18 +88,20 @@ def list_membership(
     )
     if not_serious:
         raise InvalidInput(
-            "These record kinds cannot be serious dishonesty.",
+            "这些信息种类不能认定为严重失信。", en="These record kinds cannot be serious dishonesty.",
             kinds=not_serious,
             serious_kinds=sorted(str(k) for k in SERIOUS_DISHONESTY_KINDS),
         )
     if has_unrepaired_serious_dishonesty and not serious_dishonesty_kinds_present:
         raise InvalidInput(
-            "Unrepaired serious dishonesty was reported but no serious dishonesty kind was given.",
+            "报告了未修复的严重失信，但没有给出严重失信的种类。",
+            en="Unrepaired serious dishonesty was reported but no serious dishonesty kind was given.",
             has_unrepaired_serious_dishonesty=True,
         )
     if trust_records_in_cycle < 0:
         raise InvalidInput(
-            "The number of trust records cannot be negative.", trust_records_in_cycle=trust_records_in_cycle
+            "守信信息的数量不能为负数。",
+            en="The number of trust records cannot be negative.", trust_records_in_cycle=trust_records_in_cycle
         )
 
     black: list[ListReason] = []

@@ -45,44 +45,53 @@ class RecordContent:
 
 def check_content(*, kind: RecordKind, content: RecordContent, today: date) -> RecordContent:
     """The content, normalised, or ``InvalidInput`` listing every problem for this kind of record."""
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str, str]] = []  # (field, Chinese, English)
     title = content.title.strip()
     if not 1 <= len(title) <= 200:
-        problems.append(("title", "A record needs a title of 1 to 200 characters."))
+        problems.append(("title", "记录标题须为 1 到 200 个字符。", "A record needs a title of 1 to 200 characters."))
     if content.amount is not None:
         if content.amount < 0 or content.amount > MAX_AMOUNT:
-            problems.append(("amount", "The amount must be between 0 and 999,999,999,999.99 yuan."))
+            problems.append(("amount", "金额须在 0 到 999,999,999,999.99 元之间。",
+                            "The amount must be between 0 and 999,999,999,999.99 yuan."))
         elif content.amount != content.amount.quantize(Decimal("0.01")):
-            problems.append(("amount", "The amount is in yuan with at most two decimals (fen)."))
+            problems.append(("amount", "金额以元为单位，最多两位小数（分）。",
+                "The amount is in yuan with at most two decimals (fen)."))
     if kind in _AMOUNT_KINDS and content.amount is None:
-        problems.append(("amount", "Recovered funds and audit reductions need the amount in yuan."))
+        problems.append(("amount", "追回医保基金和审核扣减须填写金额（元）。",
+                        "Recovered funds and audit reductions need the amount in yuan."))
     if kind is RecordKind.ANNUAL_ASSESSMENT and (
         content.score is None or not Decimal(0) <= content.score <= Decimal(100)
     ):
-        problems.append(("score", "An annual assessment needs its score from 0 to 100."))
+        problems.append(("score", "年度考核须填写 0 到 100 的得分。",
+            "An annual assessment needs its score from 0 to 100."))
     if kind is RecordKind.STAFF_POINTS and (content.points is None or content.points <= 0):
-        problems.append(("points", "A staff-points record needs the points it scores (more than 0)."))
+        problems.append(("points", "医保医师记分须填写记分分值（大于 0）。",
+                        "A staff-points record needs the points it scores (more than 0)."))
     for name, day in (("occurredOn", content.occurred_on), ("decidedOn", content.decided_on)):
         if day is not None and day > today:
-            problems.append((name, f"{name} cannot be in the future."))
+            problems.append((name, f"{name} 不能是将来的日期。", f"{name} cannot be in the future."))
     if content.occurred_on and content.decided_on and content.decided_on < content.occurred_on:
-        problems.append(("decidedOn", "A decision cannot come before what it decides on."))
+        problems.append(("decidedOn", "决定日期不能早于所认定行为的发生日期。",
+            "A decision cannot come before what it decides on."))
     if kind.category is RecordCategory.DISHONESTY:
         if content.occurred_on is None:
-            problems.append(("occurredOn", "A dishonesty record needs the date of the conduct."))
+            problems.append(("occurredOn", "失信信息须填写行为发生日期。",
+                "A dishonesty record needs the date of the conduct."))
         if not (content.facts or "").strip():
-            problems.append(("facts", "A dishonesty record needs the facts found."))
+            problems.append(("facts", "失信信息须填写查明的事实。", "A dishonesty record needs the facts found."))
         if not (content.legal_basis or "").strip():
-            problems.append(("legalBasis", "A dishonesty record needs its legal basis."))
+            problems.append(("legalBasis", "失信信息须填写法律依据。", "A dishonesty record needs its legal basis."))
     if content.penalty_until is not None and content.penalty is None:
-        problems.append(("penalty", "A penalty period needs the penalty it belongs to."))
+        problems.append(("penalty", "填写处罚期限时须同时填写处罚内容。",
+            "A penalty period needs the penalty it belongs to."))
     clauses = tuple(c.strip() for c in content.clauses if c.strip())
     if kind is RecordKind.CREDIT_COMMITMENT and not clauses:
         clauses = STANDARD_COMMITMENT_CLAUSES
     if problems:
         raise InvalidInput(
-            "The record is incomplete or inconsistent: " + " ".join(msg for _, msg in problems),
-            problems=[{"field": f, "message": m} for f, m in problems],
+            "记录内容不完整或不一致：" + "".join(zh for _, zh, _ in problems),
+            en="The record is incomplete or inconsistent: " + " ".join(en for _, _, en in problems),
+            problems=[{"field": f, "message": zh, "en": en} for f, zh, en in problems],
         )
     return RecordContent(
         title=title,

@@ -33,7 +33,7 @@ def mask_name(name: str) -> str:
     """
     text = name.strip()
     if not text:
-        raise InvalidInput("A name to mask must not be empty.", field="name")
+        raise InvalidInput("要脱敏的姓名不能为空。", en="A name to mask must not be empty.", field="name")
     if len(text) == 1:
         return "*"
     return text[0] + "*" * (len(text) - 1)
@@ -47,7 +47,8 @@ def mask_resident_id(resident_id: str) -> str:
     text = resident_id.strip().upper()
     if not _RESIDENT_ID_SHAPE.fullmatch(text):
         # Masking a malformed value could show more than intended (a short one would be nearly all visible).
-        raise InvalidInput("A resident ID number to mask must have 18 characters.", field="resident_id")
+        raise InvalidInput("要脱敏的居民身份证号码须为 18 位。",
+            en="A resident ID number to mask must have 18 characters.", field="resident_id")
     return text[:6] + "*" * 8 + text[-4:]
 
 
@@ -61,7 +62,8 @@ def mask_phone(phone: str) -> str:
         text = text[3:]
     if not _MOBILE_SHAPE.fullmatch(text):
         raise InvalidInput(
-            "A phone number to mask must be an 11-digit mainland mobile number.", field="phone"
+            "要脱敏的电话号码须为 11 位大陆手机号码。",
+            en="A phone number to mask must be an 11-digit mainland mobile number.", field="phone"
         )
     return text[:3] + "****" + text[-4:]
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from domain.errors import InvalidInput
 from domain.rules.catalog import Grade, RecordCategory, RecordKind
+from domain.rules.labels import label_of
 
 # Best to worst; a grade "gets worse" when it moves right. Five-level schemes use E as the worst.
 _GRADE_RANK = {grade: rank for rank, grade in enumerate(Grade)}
@@ -56,18 +57,21 @@ def warnings_for(
     if not (drop_threshold.is_finite() and drop_threshold > 0):
         # A zero threshold would warn on every unchanged score.
         raise InvalidInput(
-            "The drop threshold must be a positive number.", drop_threshold=str(drop_threshold)
+            "降分预警阈值须为正数。", en="The drop threshold must be a positive number.",
+                drop_threshold=str(drop_threshold)
         )
     if repeat_threshold < 2:
         raise InvalidInput(
-            "A violation is repeated from its second occurrence: the threshold must be at least 2.",
+            "违规从第二次起才算重复：阈值至少为 2。",
+            en="A violation is repeated from its second occurrence: the threshold must be at least 2.",
             repeat_threshold=repeat_threshold,
         )
     not_violations = sorted(
         {str(k) for k in recent_violation_kinds if k.category is not RecordCategory.DISHONESTY}
     )
     if not_violations:
-        raise InvalidInput("Only dishonesty record kinds are violations.", kinds=not_violations)
+        raise InvalidInput("只有失信信息种类才算违规。", en="Only dishonesty record kinds are violations.",
+            kinds=not_violations)
 
     warnings: list[CreditWarning] = []
     if (
@@ -78,7 +82,7 @@ def warnings_for(
         warnings.append(
             CreditWarning(
                 kind=WarningKind.BAND_CROSSED,
-                message=f"Credit grade fell from {previous_grade} to {new_grade}.",
+                message=f"信用等级由{previous_grade}级降为{new_grade}级。",
             )
         )
     if previous_score is not None and previous_score - new_score >= drop_threshold:
@@ -86,8 +90,8 @@ def warnings_for(
             CreditWarning(
                 kind=WarningKind.SHARP_DROP,
                 message=(
-                    f"Credit score fell by {previous_score - new_score} points, from {previous_score} to "
-                    f"{new_score} (warning threshold {drop_threshold})."
+                    f"信用分数下降 {previous_score - new_score} 分，由 {previous_score} 分降至 {new_score} 分"
+                    f"（预警阈值 {drop_threshold} 分）。"
                 ),
             )
         )
@@ -97,7 +101,7 @@ def warnings_for(
             warnings.append(
                 CreditWarning(
                     kind=WarningKind.REPEATED_VIOLATION,
-                    message=f"{counts[kind]} records of {kind} within the monitoring window.",
+                    message=f"监测期内有 {counts[kind]} 条{label_of(kind)}记录。",
                     record_kind=kind,
                     count=counts[kind],
                 )

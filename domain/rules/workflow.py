@@ -128,10 +128,12 @@ def transition(
     """Apply an action: Conflict if it misfits the state or the actor, InvalidInput if a reason is missing."""
     target = _NEXT.get((state, action))
     if target is None:
-        raise Conflict(_refusal(state, action), state=state.value, action=action.value)
+        zh, en = _refusal(state, action)
+        raise Conflict(zh, en=en, state=state.value, action=action.value)
     reason = reason.strip() if reason else None
     if action in _REASON_REQUIRED and not reason:
-        raise InvalidInput(f"A reason is required to {_VERB[action]} a record.", field="reason")
+        raise InvalidInput(f"{_VERB_ZH[action]}记录须说明原因。",
+            en=f"A reason is required to {_VERB[action]} a record.", field="reason")
     _check_separation(state=state, action=action, actor_id=actor_id, history=history)
     if action is A.WITHDRAW and history.confirmed_version is not None:
         target = S.WITHDRAWAL_REQUESTED  # a version is in force: a second officer must approve (see module doc)
@@ -141,10 +143,6 @@ def transition(
     return Transition(target, new_history, state, action, actor_id, reason)
 
 
-def in_force(state: RecordState, history: RecordHistory) -> bool:
-    """Whether a version of the record is in force (used by evaluation and disclosure)."""
-    return history.confirmed_version is not None and state is not S.WITHDRAWN
-
 
 def _check_separation(
     *, state: RecordState, action: RecordAction, actor_id: str, history: RecordHistory
@@ -152,19 +150,35 @@ def _check_separation(
     # Separation of duties (录入、审核、确认 by different people): no officer pushes a record through alone.
     details = {"state": state.value, "action": action.value}
     if action in (A.VERIFY_DECLARATION, A.REJECT_DECLARATION) and actor_id == history.entered_by:
-        raise Conflict("Whoever declared a record cannot verify it.", **details)
+        raise Conflict("申报人不能核实自己申报的记录。", en="Whoever declared a record cannot verify it.", **details)
     if action is A.REVIEW_REJECT and state is S.REVIEWED:
         # Sending back at confirmation is the confirmer's decision, so the confirmer's rule applies.
         action = A.CONFIRM
     if action in (A.REVIEW_APPROVE, A.REVIEW_REJECT) and actor_id == history.entered_by:
-        raise Conflict("The officer who entered a record cannot review it.", **details)
+        raise Conflict("录入人不能审核自己录入的记录。", en="The officer who entered a record cannot review it.",
+            **details)
     if action is A.CONFIRM:
         if actor_id == history.entered_by:
-            raise Conflict("The officer who entered a record cannot also confirm it.", **details)
+            raise Conflict("录入人不能确认自己录入的记录。",
+                en="The officer who entered a record cannot also confirm it.", **details)
         if actor_id == history.reviewed_by:
-            raise Conflict("The officer who reviewed a record cannot also confirm it.", **details)
+            raise Conflict("审核人不能再确认同一条记录。",
+                en="The officer who reviewed a record cannot also confirm it.", **details)
     if action in (A.APPROVE_WITHDRAWAL, A.REFUSE_WITHDRAWAL) and actor_id == history.withdrawal_requested_by:
-        raise Conflict("The officer who asked to withdraw a record cannot also decide the request.", **details)
+        raise Conflict("提出撤销申请的工作人员不能再审核该申请。",
+                       en="The officer who asked to withdraw a record cannot also decide the request.", **details)
+
+
+def actions_open_to(*, state: RecordState, actor_id: str, history: RecordHistory) -> tuple[RecordAction, ...]:
+    """The steps possible from ``state`` that this actor may take under separation of duties (录入、审核、确认)."""
+    out = []
+    for action in allowed_actions(state):
+        try:
+            _check_separation(state=state, action=action, actor_id=actor_id, history=history)
+        except Conflict:
+            continue
+        out.append(action)
+    return tuple(out)
 
 
 def _record(
@@ -197,27 +211,46 @@ _VERB = {
     A.APPROVE_WITHDRAWAL: "approve the withdrawal of",
     A.REFUSE_WITHDRAWAL: "refuse the withdrawal of",
 }
+_VERB_ZH = {
+    A.REVIEW_APPROVE: "审核通过",
+    A.REVIEW_REJECT: "退回",
+    A.CONFIRM: "确认",
+    A.VERIFY_DECLARATION: "核实申报",
+    A.REJECT_DECLARATION: "退回申报",
+    A.WITHDRAW: "撤销",
+    A.AMEND: "更正",
+    A.APPROVE_WITHDRAWAL: "批准撤销",
+    A.REFUSE_WITHDRAWAL: "驳回撤销申请",
+}
 
 
-def _refusal(state: RecordState, action: RecordAction) -> str:
+def _refusal(state: RecordState, action: RecordAction) -> tuple[str, str]:
+    """Why ``action`` misfits ``state``: (Chinese, English)."""
     if state is S.WITHDRAWN:
-        return "This record has been withdrawn; nothing more can be done to it."
+        return "该记录已撤销，不能再做任何操作。", "This record has been withdrawn; nothing more can be done to it."
     if state is S.WITHDRAWAL_REQUESTED:
-        return "A withdrawal of this record awaits a second officer's decision; approve or refuse it first."
+        return ("该记录的撤销申请正等待另一名工作人员审核；请先批准或驳回。",
+                "A withdrawal of this record awaits a second officer's decision; approve or refuse it first.")
     if action in (A.APPROVE_WITHDRAWAL, A.REFUSE_WITHDRAWAL):
-        return "No withdrawal of this record has been requested."
+        return "该记录没有待审核的撤销申请。", "No withdrawal of this record has been requested."
     if state is S.CONFIRMED:
         if action is A.CONFIRM:
-            return "This record has already been confirmed."
-        return "This record has already been confirmed; amend it to change it, or withdraw it."
+            return "该记录已经确认。", "This record has already been confirmed."
+        return ("该记录已经确认；如需修改请更正，或将其撤销。",
+                "This record has already been confirmed; amend it to change it, or withdraw it.")
     if state is S.REJECTED:
-        return "This record was rejected; amend it to resubmit it, or withdraw it."
+        return ("该记录已被退回；请更正后重新提交，或将其撤销。",
+                "This record was rejected; amend it to resubmit it, or withdraw it.")
     if state is S.DECLARED:
-        return "This is a subject's declaration awaiting verification; verify or reject it first."
+        return ("这是信用主体的申报，正在等待核实；请先核实或退回。",
+                "This is a subject's declaration awaiting verification; verify or reject it first.")
     if action in (A.VERIFY_DECLARATION, A.REJECT_DECLARATION):
-        return "Only a subject's declaration awaiting verification can be verified or rejected as one."
+        return ("只有等待核实的主体申报才能核实或退回。",
+                "Only a subject's declaration awaiting verification can be verified or rejected as one.")
     if state is S.ENTERED and action is A.CONFIRM:
-        return "This record must be reviewed before it can be confirmed."
+        return "该记录须先审核才能确认。", "This record must be reviewed before it can be confirmed."
     if state is S.REVIEWED and action is A.REVIEW_APPROVE:
-        return "This record has already been reviewed and awaits confirmation."
-    return f"Cannot {_VERB[action]} a record that is {state.value}."  # safety net; the cases above are total
+        return "该记录已审核，正在等待确认。", "This record has already been reviewed and awaits confirmation."
+    # safety net; the cases above are total
+    return (f"处于“{state.value}”状态的记录不能{_VERB_ZH[action]}。",
+            f"Cannot {_VERB[action]} a record that is {state.value}.")

@@ -34,7 +34,7 @@ async def test_wrong_check_character_in_a_credit_code_is_refused_and_nothing_wri
     before = await count(conn, "subject")
     body = await gql(CREATE, {"input": _institution(bad)}, as_=officer("340102"))
     assert error_codes(body) == ["INVALID_INPUT"]
-    assert "check" in body["errors"][0]["message"].lower()
+    assert "校验码" in body["errors"][0]["message"]
     assert await count(conn, "subject") == before
     ok = await gql(CREATE, {"input": _institution(good)}, as_=officer("340102"))
     assert ok["data"]["createSubject"]["code"] == good
@@ -156,7 +156,7 @@ async def test_an_expired_token_says_so(client: httpx.AsyncClient, settings: Set
     response = await client.post(
         "/graphql", json={"query": "{ me { kind } }"}, headers={"Authorization": f"Bearer {expired}"}
     )
-    assert response.status_code == 401 and "expired" in response.json()["errors"][0]["message"]
+    assert response.status_code == 401 and "过期" in response.json()["errors"][0]["message"]
 
 
 async def test_an_invalid_page_size_is_refused(gql) -> None:  # type: ignore[no-untyped-def]

@@ -35,8 +35,26 @@ async def entered(gql: GraphQL, conn) -> str:  # type: ignore[no-untyped-def]
     assert record["department"] == "500237医疗保障局"
     assert record["current"] == {"version": 1, "amount": "60000.00", "authorId": CLERK.id}
     assert record["effectiveVersion"] is None
-    assert set(record["nextActions"]) >= {"REVIEW_APPROVE", "REVIEW_REJECT", "WITHDRAW"}
+    # The clerk may amend or withdraw its entry, but neither review it (its role) nor confirm it.
+    assert record["nextActions"] == ["WITHDRAW", "AMEND"]
     return str(record["id"])
+
+
+NEXT = "query($id: ID!) { record(id: $id) { nextActions } }"
+
+
+async def test_next_actions_list_only_what_the_caller_may_do(gql: GraphQL, entered: str) -> None:
+    async def offered(who) -> list[str]:  # type: ignore[no-untyped-def]
+        body = await gql(NEXT, {"id": entered}, as_=who)
+        return list(body["data"]["record"]["nextActions"])
+
+    assert await offered(REVIEWER) == ["REVIEW_APPROVE", "REVIEW_REJECT"]  # reviewers do not write records
+    # The same person as a reviewer: separation of duties keeps review off its own entry.
+    assert "REVIEW_APPROVE" not in await offered(officer("500237", OfficerRole.REVIEWER, id=CLERK.id))
+    assert await offered(officer("500237", OfficerRole.EVALUATOR)) == []  # reads the archive, takes no step
+    await gql(REVIEW, {"id": entered, "ok": True}, as_=REVIEWER)
+    assert "CONFIRM" not in await offered(REVIEWER)  # the reviewer does not also confirm
+    assert "CONFIRM" in await offered(CONFIRMER)
 
 
 async def test_a_record_is_entered_reviewed_and_confirmed_by_three_different_officers(
@@ -56,9 +74,9 @@ async def test_a_record_is_entered_reviewed_and_confirmed_by_three_different_off
         as_=officer("500000"),
     )
     assert [(h["action"], h["actorId"], h["toStatus"]) for h in history["data"]["record"]["history"]] == [
-        ("enter", CLERK.id, "ENTERED"),
-        ("review_approve", REVIEWER.id, "REVIEWED"),
-        ("confirm", CONFIRMER.id, "CONFIRMED"),
+        ("ENTER", CLERK.id, "ENTERED"),
+        ("REVIEW_APPROVE", REVIEWER.id, "REVIEWED"),
+        ("CONFIRM", CONFIRMER.id, "CONFIRMED"),
     ]
 
 
@@ -67,7 +85,7 @@ async def test_the_officer_who_entered_a_record_cannot_review_it(gql: GraphQL, e
     events = await count(conn, "record_event")
     body = await gql(REVIEW, {"id": entered, "ok": True}, as_=same_person)
     assert error_codes(body) == ["CONFLICT"]
-    assert "entered" in body["errors"][0]["message"]
+    assert "录入人不能审核" in body["errors"][0]["message"]
     assert await count(conn, "record_event") == events
 
 
@@ -123,7 +141,7 @@ async def test_withdrawal_is_a_recorded_event_and_the_record_stays_readable(gql:
     )
     record = body["data"]["withdrawRecord"]
     assert record["status"] == "WITHDRAWN"
-    assert record["history"][-1] == {"action": "withdraw", "reason": "录入对象错误"}
+    assert record["history"][-1] == {"action": "WITHDRAW", "reason": "录入对象错误"}
 
 
 async def test_invalid_record_content_is_refused_with_every_problem_named(gql: GraphQL, conn) -> None:  # type: ignore[no-untyped-def]

@@ -61,10 +61,18 @@ class GraphQL:
     settings: Settings
 
     async def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, *, as_: Principal | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_: Principal | None = None,
+        language: str | None = None,
     ) -> dict[str, Any]:
+        headers = auth(self.settings, as_)
+        if language is not None:
+            headers = {**headers, "Accept-Language": language}
         response = await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=auth(self.settings, as_)
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
         return dict(response.json())
 

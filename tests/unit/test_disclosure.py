@@ -74,7 +74,7 @@ def test_negative_information_for_six_months_ends_six_calendar_months_later() ->
 def test_negative_information_period_of_5_or_13_months_is_refused(months: int) -> None:
     with pytest.raises(InvalidInput) as caught:
         window_for(category=RecordCategory.DISHONESTY, published_at=PUBLISHED, months=months)
-    assert "between 6 and 12 months" in caught.value.message
+    assert "between 6 and 12 months" in caught.value.en
     assert caught.value.details["months"] == months
     assert caught.value.details["min_months"] == 6
     assert caught.value.details["max_months"] == 12
@@ -161,3 +161,14 @@ def test_is_public_refuses_a_naive_instant() -> None:
     with pytest.raises(InvalidInput):
         is_public(window, datetime(2024, 3, 16))
 
+
+
+def test_a_window_stretched_to_a_nine_month_penalty_spans_nine_months_not_the_six_chosen() -> None:
+    from domain.rules.disclosure import CHINA_STANDARD_TIME, window_months
+
+    published = datetime(2025, 3, 1, 10, 0, tzinfo=CHINA_STANDARD_TIME)
+    w = window_for(category=RecordCategory.DISHONESTY, published_at=published, months=6,
+                   penalty_until=date(2025, 11, 30))
+    assert window_months(w) == 9
+    assert window_months(window_for(category=RecordCategory.DISHONESTY, published_at=published, months=6)) == 6
+    assert window_months(window_for(category=RecordCategory.BASIC, published_at=published)) is None

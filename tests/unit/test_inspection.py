@@ -139,7 +139,7 @@ def test_team_larger_than_the_inspector_pool_is_refused() -> None:
 def test_no_inspectors_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         _plan(inspectors=[], team_size=1)
-    assert "At least one inspector" in caught.value.message
+    assert "At least one inspector" in caught.value.en
 
 
 def test_team_of_zero_is_refused() -> None:

@@ -41,7 +41,7 @@ def test_single_character_name_is_accepted() -> None:
 def test_wildcards_in_the_id_are_refused(wildcard: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id="34010419900307" + wildcard, name="张三")
-    assert "wildcards" in caught.value.message
+    assert "wildcards" in caught.value.en
     assert caught.value.details["field"] == "resident_id"
 
 
@@ -49,7 +49,7 @@ def test_wildcards_in_the_id_are_refused(wildcard: str) -> None:
 def test_wildcards_in_the_name_are_refused(name: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id=VALID_ID, name=name)
-    assert "wildcards" in caught.value.message
+    assert "wildcards" in caught.value.en
     assert caught.value.details["field"] == "name"
 
 
@@ -62,7 +62,7 @@ def test_masked_id_copied_from_a_public_page_is_refused() -> None:
 def test_partial_or_short_ids_are_refused(resident_id: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id=resident_id, name="张三")
-    assert "exactly 18 characters" in caught.value.message
+    assert "exactly 18 characters" in caught.value.en
     assert caught.value.details["length"] == len(resident_id)
 
 
@@ -79,13 +79,14 @@ def test_over_long_ids_are_refused() -> None:
 def test_empty_id_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id="  ", name="张三")
-    assert "empty" in caught.value.message
+    assert "empty" in caught.value.en
 
 
 def test_id_with_a_wrong_check_digit_is_refused() -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id="340104199003071234", name="张三")
     assert "校验位" in caught.value.message
+    assert "check digit" in caught.value.en
     assert caught.value.details["reason"] == "checksum"
 
 
@@ -107,7 +108,7 @@ def test_id_with_an_impossible_birth_date_is_refused() -> None:
 def test_refusals_do_not_echo_the_id_back() -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id="340104199003071234", name="张三")
-    assert "340104199003071234" not in caught.value.message
+    assert "340104199003071234" not in caught.value.en
     assert "340104199003071234" not in str(caught.value.details)
 
 
@@ -115,7 +116,7 @@ def test_refusals_do_not_echo_the_id_back() -> None:
 def test_empty_name_is_refused(name: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_verification_request(resident_id=VALID_ID, name=name)
-    assert "empty" in caught.value.message
+    assert "empty" in caught.value.en
 
 
 def test_name_at_the_maximum_length_is_accepted_and_one_more_is_refused() -> None:

@@ -39,7 +39,7 @@ def test_a_small_change_raises_no_warning() -> None:
 def test_a_worse_grade_crosses_a_band() -> None:
     result = _warnings(previous_grade=Grade.B, new_grade=Grade.C)
     assert [w.kind for w in result] == [WarningKind.BAND_CROSSED]
-    assert result[0].message == "Credit grade fell from B to C."
+    assert result[0].message == "信用等级由B级降为C级。"
 
 
 def test_a_better_grade_raises_no_warning() -> None:
@@ -60,7 +60,7 @@ def test_no_band_is_crossed_without_two_grades(previous: Grade | None, new: Grad
 def test_a_drop_of_exactly_the_threshold_is_sharp() -> None:
     result = _warnings(previous_score=Decimal(90), new_score=Decimal(80))
     assert [w.kind for w in result] == [WarningKind.SHARP_DROP]
-    assert "fell by 10 points, from 90 to 80" in result[0].message
+    assert "下降 10 分，由 90 分降至 80 分" in result[0].message
 
 
 def test_a_drop_just_below_the_threshold_is_not_sharp() -> None:
@@ -86,7 +86,7 @@ def test_the_same_violation_twice_is_repeated() -> None:
     assert result == [
         CreditWarning(
             kind=WarningKind.REPEATED_VIOLATION,
-            message="2 records of interview within the monitoring window.",
+            message="监测期内有 2 条约谈记录。",
             record_kind=RecordKind.INTERVIEW,
             count=2,
         )

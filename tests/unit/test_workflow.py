@@ -165,7 +165,7 @@ def test_every_illegal_transition_is_a_conflict(state: RecordState, action: Reco
     with pytest.raises(Conflict) as raised:
         transition(state=state, action=action, actor_id="x", history=RecordHistory(), reason="reason")
     assert raised.value.details == {"state": state.value, "action": action.value}
-    assert not raised.value.message.startswith("Cannot")  # every refusal has its own explanation
+    assert not raised.value.en.startswith("Cannot")  # every refusal has its own explanation
 
 
 @pytest.mark.parametrize(("state", "action"), [(s, a) for s, actions in LEGAL.items() for a in actions])

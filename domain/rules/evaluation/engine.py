@@ -101,17 +101,20 @@ def evaluate(
     if not ruleset.applies_to(subject_class=facts.subject_class, service_scope=facts.service_scope):
         scope = f" ({facts.service_scope})" if facts.service_scope else ""
         raise InvalidInput(
-            f"rule set {ruleset.code} does not evaluate {facts.subject_class}{scope} subjects",
+            f"规则集 {ruleset.code} 不评价 {facts.subject_class}{scope} 类主体",
+            en=f"rule set {ruleset.code} does not evaluate {facts.subject_class}{scope} subjects",
             subject_id=facts.subject_id,
         )
     year = as_of.year - ruleset.cycle.evaluate_offset_years if cycle_year is None else cycle_year
     start, end = ruleset.cycle.bounds(year)
     if as_of < start:
-        raise InvalidInput(f"cycle {year} has not started on {as_of}", subject_id=facts.subject_id)
+        raise InvalidInput(f"{as_of} 时 {year} 年度评价周期尚未开始",
+            en=f"cycle {year} has not started on {as_of}", subject_id=facts.subject_id)
     dupes = [rid for rid, n in Counter(r.record_id for r in facts.records).items() if n > 1]
     if dupes:
         raise InvalidInput(
-            f"record ids given more than once: {', '.join(sorted(dupes))}", subject_id=facts.subject_id
+            f"记录编号重复：{'、'.join(sorted(dupes))}",
+            en=f"record ids given more than once: {', '.join(sorted(dupes))}", subject_id=facts.subject_id
         )
 
     def result(base: Decimal, score: Decimal | None, grade: Grade | None, excluded: str | None,
@@ -175,11 +178,13 @@ def evaluate(
                                 explanation=f"得分 {_pts(score)} 高于上限，按 {_pts(ruleset.ceiling)} 分计"))
         score = ruleset.ceiling
     if not ruleset.score_range.contains(score):
-        raise InvalidInput(f"score {score} is outside the range of rule set {ruleset.code}",
+        raise InvalidInput(f"分数 {score} 超出规则集 {ruleset.code} 的分值范围",
+            en=f"score {score} is outside the range of rule set {ruleset.code}",
                            subject_id=facts.subject_id)
     grade = next((b.grade for b in ruleset.bands if b.contains(score)), None)
     if grade is None:  # validation makes the bands cover the range, so this is a broken rule set
-        raise InvalidInput(f"score {score} falls in no band of rule set {ruleset.code}")
+        raise InvalidInput(f"分数 {score} 不在规则集 {ruleset.code} 的任何等级区间内",
+            en=f"score {score} falls in no band of rule set {ruleset.code}")
     return result(base, score, grade, None, lines, unused)
 
 
@@ -202,7 +207,7 @@ def _assessment_line(used: list[RecordFact]) -> ReportLine | None:
     # a corrected assessment is entered as a newer record; the latest one stands
     rec = max(candidates, key=lambda r: (r.occurred_on, r.record_id))
     if rec.score is None:
-        raise InvalidInput(f"assessment record {rec.record_id} has no score")
+        raise InvalidInput(f"考核记录 {rec.record_id} 没有得分", en=f"assessment record {rec.record_id} has no score")
     return ReportLine(item_code="ASSESSMENT", clause="年度考核得分", record_ids=(rec.record_id,),
                       points=rec.score, explanation=f"年度考核得分 {_pts(rec.score)} 分")
 

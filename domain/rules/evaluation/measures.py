@@ -106,12 +106,15 @@ def measures_for(
     """The measures of ``ruleset`` that apply to ``evaluation``, with the year they apply in."""
     if evaluation.ruleset_code != ruleset.code or evaluation.ruleset_version != ruleset.version:
         raise InvalidInput(
-            f"evaluation was made with rule set {evaluation.ruleset_code} v{evaluation.ruleset_version}, "
+            f"该评价使用的是规则集 {evaluation.ruleset_code} 第{evaluation.ruleset_version}版，"
+            f"而不是 {ruleset.code} 第{ruleset.version}版",
+            en=f"evaluation was made with rule set {evaluation.ruleset_code} v{evaluation.ruleset_version}, "
             f"not {ruleset.code} v{ruleset.version}"
         )
     year = evaluation.cycle_year if cycle_year is None else cycle_year
     if year != evaluation.cycle_year:
-        raise InvalidInput(f"evaluation is for cycle {evaluation.cycle_year}, not {year}")
+        raise InvalidInput(f"该评价属于 {evaluation.cycle_year} 年度，而不是 {year} 年度",
+            en=f"evaluation is for cycle {evaluation.cycle_year}, not {year}")
     grade = evaluation.grade
     if grade is None:  # excluded subjects are not graded, so no grade measure applies (002 art.19)
         return []

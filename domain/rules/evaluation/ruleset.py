@@ -380,7 +380,8 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
     if r.problems:
         n = len(r.problems)
         raise InvalidInput(
-            f"{label} is invalid ({n} problem{'s' if n > 1 else ''}): " + "; ".join(r.problems),
+            f"{label} 无效（{n} 个问题）：" + "；".join(r.problems),
+            en=f"{label} is invalid ({n} problem{'s' if n > 1 else ''}): " + "; ".join(r.problems),
             problems=list(r.problems),
         )
     assert source is not None  # a missing source was recorded as a problem above

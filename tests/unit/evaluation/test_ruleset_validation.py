@@ -49,7 +49,7 @@ def problems(data: dict[str, Any]) -> list[str]:
     with pytest.raises(InvalidInput) as caught:
         parse_ruleset(data)
     found: list[str] = caught.value.details["problems"]
-    assert found and all(p in caught.value.message for p in found)
+    assert found and all(p in caught.value.en for p in found)
     return found
 
 
