@@ -1,0 +1,118 @@
+"""信用报告 (001 art.18): a subject's credit report as a PDF with a report number and a verification code.
+
+The report states the current grade and score, every report line with the clause behind it, the measures, and
+what is public about the subject now. Only the number, the code and the SHA-256 of the PDF bytes are stored
+(``credit_report``); anyone holding the file checks it through the public ``verifyCreditReport`` query, which
+answers whether the three match and when the report was issued, and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain import evaluation
+from domain.access import Access, PrincipalKind
+from domain.db import Session
+from domain.documents.layout import MEDIA_TYPE, OfficialDocument, render
+from domain.documents.numbering import bureau_name
+from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.rules.disclosure import CHINA_STANDARD_TIME
+from domain.subjects import subjects_by_ids
+
+# Crockford-like alphabet without look-alikes (0/O, 1/I/L): codes are read off paper and typed.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class IssuedReport:
+    """A report as handed to the subject."""
+
+    report_no: str
+    verification_code: str
+    digest: str
+    issued_at: datetime
+    file_name: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ReportCheck:
+    """The public answer: whether the report exists with that code and digest, and when it was issued."""
+
+    valid: bool
+    issued_at: datetime | None
+
+
+def _code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+async def issue_credit_report(*, session: Session, access: Access, today: date) -> IssuedReport:
+    """出具信用报告: the subject's own credit report, numbered and verifiable."""
+    p = access.principal
+    if p.kind is not PrincipalKind.SUBJECT:
+        raise Forbidden("信用报告由信用主体本人下载。", resource="report", action="issue")
+    access.require("report", "issue", subject_id=p.id)
+    sid = uuid.UUID(p.id)
+    subject = (await subjects_by_ids(session=session, ids=[sid])).get(sid)
+    if subject is None:
+        raise NotFound("没有找到该信用主体。", field="subjectId")
+    result = (await evaluation.current_results(session=session, subject_ids=[sid])).get(sid)
+    lines = (await evaluation.lines_of(session=session, result_ids=[result.id]))[result.id] if result else []
+    measures = (await evaluation.measures_of(session=session, result_ids=[result.id]))[result.id] if result else []
+    pubs = await session.fetch(
+        """SELECT category, kind, published_at, public_until, public_payload ->> 'title' AS title FROM publication
+           WHERE subject_id = $1 AND status = 'published' AND (public_until IS NULL OR public_until > now())
+           ORDER BY published_at""", sid)
+    seq = await session.fetchval("SELECT nextval('rights_document_seq')")
+    issued_at = await session.fetchval("SELECT now()")
+    report_no = f"YB{today:%Y%m%d}{int(seq):06d}"
+    code = _code()
+    grade = f"{result.grade}（{result.cycle_year}年度，{result.ruleset_code} v{result.ruleset_version}）" \
+        if result and result.grade else ("未评价" if result is None else f"不予评价：{result.excluded_reason}")
+    doc = OfficialDocument(
+        issuer=bureau_name(subject.region_code), number=f"报告编号：{report_no}　验证码：{code}",
+        title="医疗保障信用报告", dated=today, addressee=None,
+        fields=[("信用主体", subject.name), ("统一代码/证件号", subject.code), ("信用等级", grade),
+                ("信用得分", str(result.score) if result and result.score is not None else "—"),
+                ("评价日期", result.as_of.isoformat() if result else "—")],
+        paragraphs=["本报告依据医疗保障信用档案中已确认生效的信息和现行信用评价规则生成。"],
+        tables=[
+            ("评价明细", ("序号", "条款", "分值", "说明"),
+             [(str(ln.line_no), ln.clause, str(ln.points), ln.explanation) for ln in lines]),
+            ("结果应用措施", ("措施", "依据", "适用年度"),
+             [(m.description, m.clause, str(m.applies_in_year)) for m in measures]),
+            ("当前公开信息", ("类别", "事项", "公示至"),
+             [(str(r["category"]), str(r["title"] or r["kind"]),
+               r["public_until"].astimezone(CHINA_STANDARD_TIME).date().isoformat() if r["public_until"] else "长期")
+              for r in pubs]),
+        ],
+        signature=bureau_name(subject.region_code),
+        footnote=f"核验：在医保信用公共查询中输入报告编号{report_no}、验证码{code}及本文件的SHA-256摘要，"
+                 "即可核验本报告是否由本系统出具、是否被改动。")
+    content = render(doc)
+    digest = hashlib.sha256(content).hexdigest()
+    await session.execute(
+        """INSERT INTO credit_report (report_no, verification_code, digest, subject_id, region_code, result_id,
+               issued_by, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        report_no, code, digest, sid, subject.region_code, result.id if result else None, p.actor, issued_at)
+    return IssuedReport(report_no=report_no, verification_code=code, digest=digest, issued_at=issued_at,
+                        file_name=f"信用报告-{report_no}.pdf", media_type=MEDIA_TYPE, content=content)
+
+
+async def verify_credit_report(*, session: Session, access: Access, report_no: str, code: str,
+                               digest: str) -> ReportCheck:
+    """报告核验: whether a report with this number, code and content digest was issued, and when."""
+    access.require("report", "verify")
+    digest = digest.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InvalidInput("内容摘要应为64位十六进制的SHA-256值。", field="digest")
+    at = await session.fetchval("SELECT yibao_verify_credit_report($1, $2, $3)", report_no.strip(),
+                                code.strip().upper(), digest)
+    return ReportCheck(valid=at is not None, issued_at=at)
