@@ -68,6 +68,13 @@ _EVENTS = {
 }
 
 
+def require(access: Access, obj: str, act: str, message: str, *, region_code: str | None = None,
+            subject_id: str | None = None) -> None:
+    """``Access.require`` with the refusal told in Chinese, for the subject's rights."""
+    if not access.allows(obj, act, region_code=region_code, subject_id=subject_id):
+        raise Forbidden(message, resource=obj, action=act, region=region_code)
+
+
 @dataclass(frozen=True)
 class ObjectionView:
     """异议 as stored."""
@@ -161,7 +168,7 @@ async def file_objection(*, session: Session, access: Access, item_type: Objecti
     p = access.principal
     if p.kind is not PrincipalKind.SUBJECT:
         raise Forbidden("异议由信用主体本人提出。", resource="objection", action="file")
-    access.require("objection", "file", subject_id=p.id)
+    require(access, "objection", "file", "您无权提出异议。", subject_id=p.id)
     subject_id = uuid.UUID(p.id)
     text = check_reasons(reasons)
     files = check_evidence(evidence)
@@ -212,7 +219,8 @@ async def decide_objection(*, session: Session, access: Access, id: uuid.UUID, a
     """受理/不予受理/成立/不成立: the producing department's decision on an objection, with its consequences."""
     p = access.principal
     view = await get_objection(session=session, access=access, id=id, lock=True)
-    access.require("objection", "decide", region_code=view.region_code)
+    require(access, "objection", "decide", "您无权处理异议：异议由产生该信息的医疗保障部门的经办人员处理。",
+            region_code=view.region_code)
     if not is_handler(handler_department=view.handler_department, handler_region=view.handler_region,
                       item=view.item_type, department=p.department, region_code=p.region_code):
         raise Forbidden(f"该异议应由产生该信息的部门（{view.handler_department}）处理。", resource="objection",

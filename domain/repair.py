@@ -22,7 +22,7 @@ from domain.documents.evidence import EvidenceUpload, check_evidence, store_evid
 from domain.documents.numbering import next_number
 from domain.errors import Conflict, Forbidden, NotFound
 from domain.events import DomainEvent, EventType
-from domain.objections import SELF_DECLARED, NothingToObject
+from domain.objections import SELF_DECLARED, NothingToObject, require
 from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.disclosure import CHINA_STANDARD_TIME
 from domain.rules.records import RecordContent
@@ -99,7 +99,7 @@ async def apply_for_repair(*, session: Session, access: Access, record_id: uuid.
     p = access.principal
     if p.kind is not PrincipalKind.SUBJECT:
         raise Forbidden("信用修复由信用主体本人申请。", resource="repair", action="apply")
-    access.require("repair", "apply", subject_id=p.id)
+    require(access, "repair", "apply", "您无权申请信用修复。", subject_id=p.id)
     subject_id = uuid.UUID(p.id)
     files = check_evidence(evidence)
     r = await session.fetchrow(
@@ -150,7 +150,8 @@ async def get_repair(*, session: Session, access: Access, id: uuid.UUID, lock: b
 
 async def _as_handler(session: Session, access: Access, id: uuid.UUID) -> RepairView:
     view = await get_repair(session=session, access=access, id=id, lock=True)
-    access.require("repair", "decide", region_code=view.region_code)
+    require(access, "repair", "decide", "您无权决定信用修复：由作出失信认定的医疗保障部门的经办人员决定。",
+            region_code=view.region_code)
     if access.principal.department != view.handler_department:
         raise Forbidden(f"信用修复应由作出失信认定的部门（{view.handler_department}）决定。", resource="repair",
                         action="decide", handler=view.handler_department)
