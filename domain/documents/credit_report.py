@@ -26,6 +26,8 @@ from domain.subjects import subjects_by_ids
 # Crockford-like alphabet without look-alikes (0/O, 1/I/L): codes are read off paper and typed.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
+_CATEGORY_NAMES = {"basic": "基本信息", "trust": "守信信息", "dishonesty": "失信信息", "commitment": "信用承诺",
+                   "result": "评价结果"}
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,14 @@ async def issue_credit_report(*, session: Session, access: Access, today: date) 
     lines = (await evaluation.lines_of(session=session, result_ids=[result.id]))[result.id] if result else []
     measures = (await evaluation.measures_of(session=session, result_ids=[result.id]))[result.id] if result else []
     pubs = await session.fetch(
-        """SELECT category, kind, published_at, public_until, public_payload ->> 'title' AS title FROM publication
-           WHERE subject_id = $1 AND status = 'published' AND (public_until IS NULL OR public_until > now())
-           ORDER BY published_at""", sid)
+        """SELECT p.category, p.kind, p.published_at, p.public_until,
+                  CASE WHEN p.item_type = 'result' THEN '信用评价结果（等级' || coalesce(p.grade, '—') || '）'
+                       ELSE coalesce(v.title, p.kind) END AS title
+           FROM publication p
+           LEFT JOIN credit_record r ON p.item_type = 'record' AND r.id = p.item_id
+           LEFT JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
+           WHERE p.subject_id = $1 AND p.status = 'published' AND (p.public_until IS NULL OR p.public_until > now())
+           ORDER BY p.published_at""", sid)
     seq = await session.fetchval("SELECT nextval('rights_document_seq')")
     issued_at = await session.fetchval("SELECT now()")
     report_no = f"YB{today:%Y%m%d}{int(seq):06d}"
@@ -89,7 +96,7 @@ async def issue_credit_report(*, session: Session, access: Access, today: date) 
             ("结果应用措施", ("措施", "依据", "适用年度"),
              [(m.description, m.clause, str(m.applies_in_year)) for m in measures]),
             ("当前公开信息", ("类别", "事项", "公示至"),
-             [(str(r["category"]), str(r["title"] or r["kind"]),
+             [(_CATEGORY_NAMES.get(str(r["category"]), str(r["category"])), str(r["title"]),
                r["public_until"].astimezone(CHINA_STANDARD_TIME).date().isoformat() if r["public_until"] else "长期")
               for r in pubs]),
         ],
