@@ -269,7 +269,9 @@ async def _correct(*, session: Session, access: Access, view: ObjectionView, rea
         await publication.withdraw(session=session, access=access, id=view.item_id, reason=why)
         return None
     # a disputed result: the issuing bureau evaluates again; the old result is superseded and leaves the public
-    await evaluation.evaluate_subject(session=session, access=access, subject_id=view.subject_id, today=today)
+    year = await session.fetchval("SELECT cycle_year FROM evaluation_result WHERE id = $1", view.item_id)
+    await evaluation.evaluate_subject(session=session, access=access, subject_id=view.subject_id, today=today,
+                                      cycle_year=year)
     return None
 
 

@@ -181,3 +181,36 @@ async def test_a_subject_reads_its_own_objections_and_no_one_elses(gql: GraphQL,
     assert [e["extensions"]["code"] for e in (await gql(ARCHIVE, as_=CLERK))["errors"]] == ["FORBIDDEN"]
 
 
+
+
+async def test_an_upheld_objection_to_a_result_re_evaluates_and_one_to_its_publication_takes_it_down(
+        gql: GraphQL, conn: asyncpg.Connection) -> None:
+    from tests.support.publication import publish_result
+
+    sid = await insert_subject(conn, region=WUSHAN, name="巫山县结果异议测试大药房")
+    await confirmed_record(gql, sid)
+    result_id = (await gql("query($id: ID!) { subject(id: $id) { creditResult { id } } }", {"id": str(sid)},
+                           as_=CLERK))["data"]["subject"]["creditResult"]["id"]
+    pub_id = await publish_result(gql, result_id, county=WUSHAN, city="500000")
+    grades = 'query { publicGrades(regionCode: "500237") { totalCount } }'
+    assert (await gql(grades))["data"]["publicGrades"]["totalCount"] == 1
+
+    # The publication is the city's: the county cannot decide it, the municipal bureau does.
+    on_pub = await file_objection(gql, sid, pub_id, item_type="PUBLICATION", reasons="公示的等级与评价结果不符")
+    assert on_pub["handlerDepartment"] == "重庆市医疗保障局"
+    assert [e["extensions"]["code"] for e in (await gql(ACCEPT, {"id": on_pub["id"]}, as_=CLERK))["errors"]] == [
+        "FORBIDDEN"]
+    city = officer("500000")
+    await gql(ACCEPT, {"id": on_pub["id"]}, as_=city)
+    upheld = await gql(UPHOLD, {"id": on_pub["id"], "r": "公示信息有误，予以撤下"}, as_=city)
+    assert upheld["data"]["upholdObjection"]["status"] == "UPHELD"
+    assert (await gql(grades))["data"]["publicGrades"]["totalCount"] == 0
+
+    # The result is the county's (it evaluated): upholding re-evaluates, superseding the disputed result.
+    on_result = await file_objection(gql, sid, result_id, item_type="RESULT", reasons="评价未采纳退款凭证")
+    assert on_result["handlerDepartment"] == "巫山县医疗保障局"
+    await gql(ACCEPT, {"id": on_result["id"]}, as_=CLERK)
+    assert (await gql(UPHOLD, {"id": on_result["id"], "r": "重新评价"}, as_=CLERK))["data"]["upholdObjection"][
+        "status"] == "UPHELD"
+    assert await conn.fetchval("SELECT superseded_at IS NOT NULL FROM evaluation_result WHERE id = $1::uuid",
+                               result_id)
