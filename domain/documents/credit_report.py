@@ -17,7 +17,7 @@ from datetime import date, datetime
 from domain import evaluation
 from domain.access import Access, PrincipalKind
 from domain.db import Session
-from domain.documents.layout import MEDIA_TYPE, OfficialDocument, render
+from domain.documents.layout import MEDIA_TYPE, OfficialDocument, Table, render
 from domain.documents.numbering import bureau_name
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.rules.disclosure import CHINA_STANDARD_TIME
@@ -49,6 +49,10 @@ class ReportCheck:
 
     valid: bool
     issued_at: datetime | None
+
+
+def _until(at: datetime | None) -> str:
+    return at.astimezone(CHINA_STANDARD_TIME).date().isoformat() if at is not None else "长期"
 
 
 def _code() -> str:
@@ -91,14 +95,13 @@ async def issue_credit_report(*, session: Session, access: Access, today: date) 
                 ("评价日期", result.as_of.isoformat() if result else "—")],
         paragraphs=["本报告依据医疗保障信用档案中已确认生效的信息和现行信用评价规则生成。"],
         tables=[
-            ("评价明细", ("序号", "条款", "分值", "说明"),
-             [(str(ln.line_no), ln.clause, str(ln.points), ln.explanation) for ln in lines]),
-            ("结果应用措施", ("措施", "依据", "适用年度"),
-             [(m.description, m.clause, str(m.applies_in_year)) for m in measures]),
-            ("当前公开信息", ("类别", "事项", "公示至"),
-             [(_CATEGORY_NAMES.get(str(r["category"]), str(r["category"])), str(r["title"]),
-               r["public_until"].astimezone(CHINA_STANDARD_TIME).date().isoformat() if r["public_until"] else "长期")
-              for r in pubs]),
+            Table("评价明细", ("序号", "条款", "分值", "说明"),
+                  [(str(ln.line_no), ln.clause, str(ln.points), ln.explanation) for ln in lines], widths=(1, 3, 1, 6)),
+            Table("结果应用措施", ("措施", "依据", "适用年度"),
+                  [(m.description, m.clause, str(m.applies_in_year)) for m in measures], widths=(5, 3, 1)),
+            Table("当前公开信息", ("类别", "事项", "公示至"),
+                  [(_CATEGORY_NAMES.get(str(r["category"]), str(r["category"])), str(r["title"]),
+                    _until(r["public_until"])) for r in pubs], widths=(1, 3, 1)),
         ],
         signature=bureau_name(subject.region_code),
         footnote=f"核验：在医保信用公共查询中输入报告编号{report_no}、验证码{code}及本文件的SHA-256摘要，"

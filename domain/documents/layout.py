@@ -28,6 +28,16 @@ def chinese_date(day: date) -> str:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A captioned table; ``widths`` are relative column widths (equal when omitted)."""
+
+    caption: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    widths: Sequence[int] | None = None
+
+
+@dataclass(frozen=True)
 class OfficialDocument:
     """What one document says; ``render`` draws it."""
 
@@ -40,7 +50,7 @@ class OfficialDocument:
     paragraphs: Sequence[str] = ()
     signature: str = ""  # the issuing body (or applicant) at the foot
     footnote: str | None = None
-    tables: Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]] = field(default_factory=tuple)
+    tables: Sequence[Table] = field(default_factory=tuple)
 
 
 def _pdf() -> FPDF:
@@ -87,8 +97,8 @@ def render(doc: OfficialDocument) -> bytes:
     for text in doc.paragraphs:
         pdf.multi_cell(width, 8, "　　" + text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
-    for caption, header, rows in doc.tables:
-        _table(pdf, width, caption, header, rows)
+    for table in doc.tables:
+        _table(pdf, width, table)
     # 落款: the issuing body and the date, right-aligned
     pdf.ln(10)
     if doc.signature:
@@ -102,21 +112,22 @@ def render(doc: OfficialDocument) -> bytes:
     return bytes(pdf.output())
 
 
-def _table(pdf: FPDF, width: float, caption: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def _table(pdf: FPDF, width: float, t: Table) -> None:
     pdf.ln(2)
     pdf.set_font(FONT, size=13)
-    pdf.cell(width, 9, caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(width, 9, t.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, size=10)
-    if not rows:
+    if not t.rows:
         pdf.cell(width, 7, "（无）", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         return
     # one weight only (the font has no bold): headings are set apart by a grey fill instead
     headings = FontFace(emphasis="", fill_color=(230, 230, 230))
-    with pdf.table(text_align="LEFT", line_height=6, first_row_as_headings=True, headings_style=headings) as table:
+    with pdf.table(text_align="LEFT", line_height=6, first_row_as_headings=True, headings_style=headings,
+                   col_widths=tuple(t.widths) if t.widths else None) as table:
         head = table.row()
-        for h in header:
+        for h in t.header:
             head.cell(h)
-        for r in rows:
+        for r in t.rows:
             row = table.row()
             for value in r:
                 row.cell(value)
