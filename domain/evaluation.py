@@ -876,16 +876,19 @@ async def credit_lists(*, session: Session, access: Access, region_code: str, cy
     found = await subjects_by_ids(session=session, ids=list(grades))
     facts = await load_facts(session=session, subjects=list(found.values()), cycle_year=cycle_year, as_of=today)
     start, end = date(cycle_year, 1, 1), date(cycle_year, 12, 31)
+    # 信用修复 (domain/repair.py): an approved repair takes a record off the black list
+    repaired = {str(r["record_id"]) for r in await session.fetch(
+        "SELECT record_id FROM repair_application WHERE subject_id = ANY($1) AND status = 'approved'", list(grades))}
     out: list[ListEntry] = []
     for sid, f in facts.items():
         usable = [r for r in f.records if r.occurred_on <= today
                   and (r.usable_until is None or r.usable_until >= today)]
-        # no repair is recorded yet (信用修复 is another capability), so serious dishonesty counts as unrepaired
         serious = [r.kind for r in usable if r.kind in SERIOUS_DISHONESTY_KINDS]
         in_cycle = [r for r in usable if start <= r.occurred_on <= end]
         membership = list_membership(
             grade=grades[sid], serious_dishonesty_kinds_present=serious,
-            has_unrepaired_serious_dishonesty=bool(serious),
+            has_unrepaired_serious_dishonesty=any(r.kind in SERIOUS_DISHONESTY_KINDS and r.record_id not in repaired
+                                                  for r in usable),
             has_dishonesty_in_cycle=any(r.kind.category is RecordCategory.DISHONESTY for r in in_cycle),
             trust_records_in_cycle=sum(1 for r in in_cycle if r.kind.category is RecordCategory.TRUST))
         if membership is not None:

@@ -52,6 +52,16 @@ class EventType(StrEnum):
     RULESET_ACTIVATED = "ruleset.activated"
     INSPECTION_PLAN_PUBLISHED = "inspection_plan.published"
     WARNING_RAISED = "warning.raised"
+    OBJECTION_SUBMITTED = "objection.submitted"
+    OBJECTION_ACCEPTED = "objection.accepted"
+    OBJECTION_REFUSED = "objection.refused"
+    OBJECTION_UPHELD = "objection.upheld"
+    OBJECTION_REJECTED = "objection.rejected"
+    REPAIR_SUBMITTED = "repair.submitted"
+    REPAIR_APPROVED = "repair.approved"
+    REPAIR_REFUSED = "repair.refused"
+    REPAIR_REVOKED = "repair.revoked"
+    RECORD_REPAIRED = "record.repaired"
 
 
 _B, _S, _P = Audience.BUREAU, Audience.SUBJECT, Audience.PUBLIC
@@ -75,6 +85,16 @@ AUDIENCES: Mapping[EventType, frozenset[Audience]] = MappingProxyType({
     EventType.RULESET_ACTIVATED: frozenset({_B}),
     EventType.INSPECTION_PLAN_PUBLISHED: frozenset({_B, _P, Audience.FEDERATION}),
     EventType.WARNING_RAISED: frozenset({_B}),
+    EventType.OBJECTION_SUBMITTED: frozenset({_B, _S}),
+    EventType.OBJECTION_ACCEPTED: frozenset({_B, _S}),
+    EventType.OBJECTION_REFUSED: frozenset({_B, _S}),
+    EventType.OBJECTION_UPHELD: frozenset({_B, _S}),
+    EventType.OBJECTION_REJECTED: frozenset({_B, _S}),
+    EventType.REPAIR_SUBMITTED: frozenset({_B, _S}),
+    EventType.REPAIR_APPROVED: frozenset({_B, _S}),
+    EventType.REPAIR_REFUSED: frozenset({_B, _S}),
+    EventType.REPAIR_REVOKED: frozenset({_B, _S}),
+    EventType.RECORD_REPAIRED: frozenset({_B, _S}),
 })
 
 

@@ -18,6 +18,7 @@ REASONS = {
     EventType.RECORD_WITHDRAWN: "信用记录已撤销",
     EventType.RECORD_AMENDED: "信用记录正在更正，更正确认后重新公开",
     EventType.RESULT_SUPERSEDED: "评价结果已被重新评价取代",
+    EventType.RECORD_REPAIRED: "信用修复已获准，停止公示",
 }
 TYPES = frozenset(REASONS)
 
