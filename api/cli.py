@@ -177,10 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
 
-    from api.commands import evaluate, synth
+    from api.commands import evaluate, integrity, synth
 
     synth.register(sub)
     evaluate.register(sub)
+    integrity.register(sub)
     return parser
 
 

@@ -206,6 +206,12 @@ def _triggers() -> str:
             f"CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION yibao_integrity_frozen();"
         )
+    # TRUNCATE fires no row trigger: refuse it on the log and on the chained tables too.
+    for table in ("integrity_chain", "integrity_entry", "integrity_leaf", "integrity_signed_head", *CHAINED):
+        out.append(
+            f"CREATE TRIGGER {table}_integrity_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION yibao_integrity_frozen();"
+        )
     return "\n".join(out)
 
 
@@ -254,7 +260,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
-    drops = [f"DROP TRIGGER {t}_integrity ON {t};" for t in CHAINED]
+    drops = [f"DROP TRIGGER {t}_integrity ON {t}; DROP TRIGGER {t}_integrity_no_truncate ON {t};" for t in CHAINED]
     run_script(
         "\n".join(drops)
         + """
