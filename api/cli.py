@@ -50,7 +50,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     url = asyncio.run(_prepare(settings, demo=args.demo))
 
     async def connect() -> Database:
-        return await Database.connect(url, max_size=settings.pool_size)
+        import os
+
+        from api.postgres import app_database_url
+
+        # The API connects as the login role (0008), never as the owner the migrations ran as.
+        app_url = app_database_url(url, explicit=os.environ.get("YIBAO_APP_DATABASE_URL"),
+                                   password=os.environ.get("YIBAO_LOGIN_PASSWORD"))
+        return await Database.connect(app_url, max_size=settings.pool_size)
 
     app = create_app(settings=settings, database_factory=connect)
     print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
