@@ -20,12 +20,13 @@ from strawberry.tools import merge_types
 from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.cost import query_cost_limiter
 from schema.evaluation import EvaluationMutation, EvaluationQuery
+from schema.integrity import IntegrityQuery
 from schema.public import PublicationMutation, PublicQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 
 # Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery)
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, IntegrityQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation)
 
 
