@@ -159,13 +159,6 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION yibao_integrity_append(text, text, jsonb, text, text) FROM PUBLIC;
 
-CREATE FUNCTION yibao_integrity_chain() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-BEGIN
-  PERFORM yibao_integrity_append(TG_TABLE_NAME::text, TG_OP::text, to_jsonb(NEW), TG_ARGV[0], TG_ARGV[1]);
-  RETURN NULL;
-END $$;
-REVOKE ALL ON FUNCTION yibao_integrity_chain() FROM PUBLIC;
 
 -- Append every entry not yet in the log, in entry order, under one lock; returns the tree size.
 CREATE FUNCTION yibao_integrity_sequence() RETURNS bigint
@@ -193,13 +186,64 @@ END $$;
 """
 
 
+def _column(spec: str) -> str:
+    """One column of NEW as canonical text: the same text ``yibao_integrity_append`` takes from its jsonb."""
+    kind, col = spec.split(":")
+    if kind == "ts":
+        return f"""to_char(NEW.{col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    if kind == "json":
+        return f"nullif(to_jsonb(NEW.{col}), 'null'::jsonb)::text"
+    return f"NEW.{col}::text"  # dates in ISO: the function sets DateStyle
+
+
+def _chain_function(table: str, key: str, columns: str) -> str:
+    """The trigger function of one table: its columns as static expressions over NEW (no jsonb, no loop over
+    column names), the canonical encoding, and one upsert that serialises and links the subject's chain."""
+    key_sql = " || ':' || ".join(f"NEW.{k}::text" for k in key.split(","))
+    fields = ",\n    ".join(_column(spec) for spec in columns.split())
+    return f"""
+CREATE FUNCTION yibao_integrity_chain_{table}() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public SET datestyle = 'ISO, YMD' AS $$
+DECLARE
+  fields text[] := ARRAY[TG_TABLE_NAME::text, {key_sql}, TG_OP::text,
+    {fields}];
+  canon  bytea := ''::bytea;
+  f      text;
+  b      bytea;
+  c_seq  bigint;
+  c_prev bytea;
+  c_head bytea;
+BEGIN
+  FOREACH f IN ARRAY fields LOOP
+    IF f IS NULL THEN
+      canon := canon || '\\xffffffff'::bytea;
+    ELSE
+      b := convert_to(f, 'UTF8');
+      canon := canon || int4send(octet_length(b)) || b;
+    END IF;
+  END LOOP;
+  INSERT INTO integrity_chain AS c (subject_id, seq, head, previous)
+  VALUES (NEW.subject_id, 1, sha256('\\x{"00" * 32}'::bytea || canon), '\\x{"00" * 32}'::bytea)
+  ON CONFLICT (subject_id) DO UPDATE SET seq = c.seq + 1, previous = c.head, head = sha256(c.head || canon)
+  RETURNING seq, previous, head INTO c_seq, c_prev, c_head;
+  INSERT INTO integrity_entry (subject_id, subject_seq, region_code, table_name, row_key, op, fields,
+                               previous_hash, entry_hash)
+  VALUES (NEW.subject_id, c_seq, NEW.region_code, TG_TABLE_NAME, fields[2], TG_OP, fields[4:], c_prev, c_head);
+  RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION yibao_integrity_chain_{table}() FROM PUBLIC;
+"""
+
+
 def _triggers() -> str:
     out = []
     for table, (key, columns, on_update) in CHAINED.items():
         events = "INSERT OR UPDATE" if on_update else "INSERT"
+        out.append(_chain_function(table, key, columns))
+        # The arguments name what the function chains (a test compares them with domain/rules/chain.py).
         out.append(
             f"CREATE TRIGGER {table}_integrity AFTER {events} ON {table} FOR EACH ROW "
-            f"EXECUTE FUNCTION yibao_integrity_chain('{key}', '{columns}');"
+            f"EXECUTE FUNCTION yibao_integrity_chain_{table}('{key}', '{columns}');"
         )
     for table in ("integrity_entry", "integrity_leaf", "integrity_signed_head"):
         out.append(
@@ -266,7 +310,9 @@ def downgrade() -> None:
         + """
 DROP VIEW integrity_public_entry;
 DROP TABLE integrity_signed_head, integrity_leaf, integrity_entry, integrity_chain;
-DROP FUNCTION yibao_integrity_chain(), yibao_integrity_sequence(), yibao_integrity_frozen(),
+DROP FUNCTION yibao_integrity_chain_credit_record_version(), yibao_integrity_chain_record_event(),
+              yibao_integrity_chain_evaluation_result(), yibao_integrity_chain_publication(),
+              yibao_integrity_sequence(), yibao_integrity_frozen(),
               yibao_integrity_append(text, text, jsonb, text, text);
 """
     )
