@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from domain.access import Access, PrincipalKind
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.integrity_signing import HeadSigner, append_head
-from domain.rules.merkle import inclusion_path, tree_head
+from domain.rules.merkle import consistency_proof, inclusion_path, tree_head, verify_consistency
 from domain.rules.tree_head import SignedHead
 
 log = logging.getLogger("yibao.integrity")
@@ -84,14 +84,28 @@ def _head(row: Any) -> SignedHead:
                       signature=bytes(row["signature"]))
 
 
-async def sign_head(*, sql: Sql, signer: HeadSigner, now: datetime | None = None) -> tuple[SignedHead, bool]:
+class LogInconsistent(Conflict):
+    """The log is no longer an extension of a head the bureau signed: it was truncated or rewritten."""
+
+
+async def sign_head(*, sql: Sql, signer: HeadSigner, previous: SignedHead | None = None,
+                    now: datetime | None = None) -> tuple[SignedHead, bool]:
     """签名树头: sequence pending entries, sign the tree head and store it; whether it is a new head.
 
-    The caller appends a new head to the export file (``export_head``) after its transaction commits, so the file
-    never names leaves the database does not have.
+    ``previous`` is the newest head exported before (from the file, not the database): the new tree must extend it
+    (RFC 9162 consistency), or nothing is signed, so a rewritten log never gets the bureau's signature. The caller
+    appends a new head to the export file (``export_head``) after its transaction commits, so the file never
+    names leaves the database does not have.
     """
     size = await sequence(sql=sql)
-    root = tree_head(await leaf_hashes(sql=sql, tree_size=size))
+    leaves = await leaf_hashes(sql=sql, tree_size=size)
+    root = tree_head(leaves)
+    if previous is not None:
+        proof = consistency_proof(previous.tree_size, leaves) if previous.tree_size <= size else []
+        if not verify_consistency(first=previous.tree_size, second=size, first_root=previous.root_hash,
+                                  second_root=root, proof=proof):
+            raise LogInconsistent(f"完整性日志（{size} 片叶子）不是已签名树头（{previous.tree_size} 片）的延续："
+                                  "日志被截断或重写了，拒绝签名。请运行 `yibao verify`。")
     at = now or datetime.now(tz=UTC)
     timestamp_ms = int(at.timestamp() * 1000)
     newest = await sql.fetchrow("SELECT * FROM integrity_signed_head ORDER BY tree_size DESC LIMIT 1")
@@ -111,6 +125,27 @@ async def sign_head(*, sql: Sql, signer: HeadSigner, now: datetime | None = None
 def export_head(*, heads_file: Path, head: SignedHead) -> None:
     """Append a committed signed head to the export file, where the database owner cannot rewrite it."""
     append_head(heads_file, head)
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """一致性证明: the tree of ``first`` leaves is a prefix of the tree of ``second`` (RFC 9162 PROOF)."""
+
+    first: int
+    second: int
+    first_root: bytes
+    second_root: bytes
+    path: list[bytes]
+
+
+async def consistency(*, sql: Sql, first: int, second: int) -> ConsistencyProof:
+    """The consistency proof between two tree sizes of the log (for whoever holds an older signed head)."""
+    size = int(await sql.fetchval("SELECT count(*) FROM integrity_leaf"))
+    if not 0 <= first <= second <= size:
+        raise InvalidInput(f"树的大小须满足 0 ≤ first ≤ second ≤ {size}。", field="first")
+    leaves = await leaf_hashes(sql=sql, tree_size=second)
+    return ConsistencyProof(first=first, second=second, first_root=tree_head(leaves[:first]),
+                            second_root=tree_head(leaves), path=consistency_proof(first, leaves))
 
 
 async def signed_heads(*, sql: Sql, after_size: int = 0, limit: int = 100) -> list[SignedHead]:

@@ -66,6 +66,16 @@ class IntegrityProof:
                    signed_head=SignedTreeHead.of(p.signed_head) if p.signed_head else None)
 
 
+@strawberry.type(description="一致性证明 (RFC 9162 2.1.4): the log of firstSize leaves is a prefix of the log of "
+                             "secondSize leaves; verify with the two signed heads' roots.")
+class ConsistencyProof:
+    first_size: int
+    second_size: int
+    first_root: str
+    second_root: str
+    path: list[str] = strawberry.field(description="Hex hashes (RFC 9162 PROOF).")
+
+
 @strawberry.type
 class IntegrityQuery:
     @strawberry.field(description="包含证明: proof that a record version, an evaluation result or a publication is "
@@ -84,6 +94,13 @@ class IntegrityQuery:
         proof = await integrity.inclusion_proof(sql=await ctx.session(), access=ctx.access, item=item,
                                                 item_id=parse_uuid(str(value), field=name), version=version)
         return IntegrityProof.of(proof)
+
+    @strawberry.field(description="Proof that the integrity log of firstSize leaves is a prefix of the one of "
+                                  "secondSize leaves: whoever keeps an older signed head checks nothing was rewritten.")
+    async def integrity_consistency(self, info: Info, first_size: int, second_size: int) -> ConsistencyProof:
+        p = await integrity.consistency(sql=await info.context.session(), first=first_size, second=second_size)
+        return ConsistencyProof(first_size=p.first, second_size=p.second, first_root=p.first_root.hex(),
+                                second_root=p.second_root.hex(), path=[h.hex() for h in p.path])
 
     @strawberry.field(description="The bureau's signed heads of the integrity log larger than afterSize, oldest "
                                   "first (at most 100): other systems keep copies, so none can be rewritten unseen.")

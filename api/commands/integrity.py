@@ -116,8 +116,8 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_sign_head(args: argparse.Namespace, settings: Settings) -> int:
     """Sign once, or every ``--every`` seconds until interrupted."""
-    from domain.integrity import export_head, sign_head
-    from domain.integrity_signing import HeadSigner
+    from domain.integrity import LogInconsistent, export_head, sign_head
+    from domain.integrity_signing import HeadSigner, read_heads
 
     signer = HeadSigner.load(args.key or key_path(), create=True)
     heads = args.heads or heads_path()
@@ -125,19 +125,24 @@ def cmd_sign_head(args: argparse.Namespace, settings: Settings) -> int:
     async def once() -> None:
         conn = await _connect(settings)
         try:
+            exported = read_heads(heads)
+            previous = max(exported, key=lambda h: h.tree_size) if exported else None
             async with conn.transaction():
-                head, new = await sign_head(sql=conn, signer=signer)
+                head, new = await sign_head(sql=conn, signer=signer, previous=previous)
         finally:
             await conn.close()
         if new:
             export_head(heads_file=heads, head=head)
         print(f"sign-head: tree size {head.tree_size}, root {head.root_hash.hex()}, key {head.key_id} -> {heads}")
 
-    asyncio.run(once())
-    while args.every:
-        try:
+    try:
+        asyncio.run(once())
+        while args.every:
             time.sleep(args.every)
             asyncio.run(once())
-        except KeyboardInterrupt:
-            break
+    except LogInconsistent as exc:
+        print(f"sign-head: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
     return 0

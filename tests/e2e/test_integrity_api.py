@@ -16,7 +16,7 @@ from api.protection import ProtectionSettings
 from api.settings import Settings
 from domain.db import SingleConnectionDatabase
 from domain.rules.chain import entry_fields, entry_hash
-from domain.rules.merkle import leaf_hash, verify_inclusion
+from domain.rules.merkle import leaf_hash, verify_consistency, verify_inclusion
 from domain.rules.tree_head import SignedHead
 from tests.support.factories import GraphQL, error_codes, officer, subject_principal
 from tests.support.integrity import Archive, build_archive
@@ -114,3 +114,15 @@ async def test_anyone_reads_the_signed_heads_and_they_match_the_exported_file(gq
     served = body["data"]["signedTreeHeads"]
     assert [(h["treeSize"], h["rootHash"], int(h["timestamp"]), h["signature"]) for h in served] == [
         (h.tree_size, h.root_hash.hex(), h.timestamp_ms, base64.b64encode(h.signature).decode()) for h in exported]
+
+
+async def test_anyone_gets_a_consistency_proof_between_two_signed_heads(gql: GraphQL, archive: Archive) -> None:
+    first, second = [SignedHead.from_json(line) for line in archive.heads.read_text().splitlines()]
+    body = await gql("query($a: Int!, $b: Int!) { integrityConsistency(firstSize: $a, secondSize: $b) { path } }",
+                     {"a": first.tree_size, "b": second.tree_size})
+    assert "errors" not in body, body
+    path = [bytes.fromhex(h) for h in body["data"]["integrityConsistency"]["path"]]
+    assert verify_consistency(first=first.tree_size, second=second.tree_size, first_root=first.root_hash,
+                              second_root=second.root_hash, proof=path)
+    too_big = await gql("{ integrityConsistency(firstSize: 1, secondSize: 100000) { path } }")
+    assert error_codes(too_big) == ["INVALID_INPUT"]

@@ -7,7 +7,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from domain.integrity import LogInconsistent, consistency
+from domain.integrity_signing import read_heads
 from domain.rules.chain import CHAINED_TABLES
+from domain.rules.merkle import verify_consistency
+from tests.support.factories import insert_subject
 from tests.support.integrity import Archive, build_archive
 
 
@@ -129,6 +133,19 @@ async def test_a_log_truncated_and_rewritten_to_cover_a_changed_amount_is_found_
     first = report.first
     assert first is not None and first.subject_id == str(archive.second)
     assert str(archive.first) not in first.detail and str(archive.second) in first.detail
+    with pytest.raises(LogInconsistent):  # and the bureau's key will not sign the forged log
+        async with conn.transaction():
+            await archive.sign()
+
+
+async def test_signing_again_extends_the_signed_log_and_proves_it_consistent(archive: Archive) -> None:
+    await insert_subject(archive.conn, region="340102")
+    await archive.sign()
+    heads = read_heads(archive.heads)
+    assert [h.tree_size for h in heads] == sorted({h.tree_size for h in heads}) and len(heads) == 2
+    proof = await consistency(sql=archive.conn, first=heads[0].tree_size, second=heads[1].tree_size)
+    assert verify_consistency(first=proof.first, second=proof.second, first_root=heads[0].root_hash,
+                              second_root=heads[1].root_hash, proof=proof.path)
 
 
 async def test_the_installed_triggers_chain_exactly_the_columns_the_rules_name(conn: asyncpg.Connection) -> None:

@@ -32,7 +32,9 @@ class Archive:
     result: uuid.UUID  # B's evaluation result
 
     async def sign(self) -> None:
-        head, new = await sign_head(sql=self.conn, signer=self.signer)
+        exported = read_heads(self.heads)
+        previous = max(exported, key=lambda h: h.tree_size) if exported else None
+        head, new = await sign_head(sql=self.conn, signer=self.signer, previous=previous)
         if new:
             export_head(heads_file=self.heads, head=head)
 
