@@ -39,6 +39,7 @@ class Problem:
     table: str | None = None
     row: str | None = None
     subject_id: str | None = None
+    position: int | None = field(default=None, compare=False)  # the entry's id: the log's order of writes
 
     def __str__(self) -> str:
         where = ", ".join(f"{k}={v}" for k, v in (("subject", self.subject_id), ("table", self.table),
@@ -100,15 +101,15 @@ async def _check_rows(sql: Sql, report: VerifyReport, subject: uuid.UUID | None,
             if diff:
                 shown = "; ".join(f"{c}: 记录为 {_show(a)}，现为 {_show(b)}" for c, a, b in diff)
                 report.problems.append(Problem("row_changed", f"这一行与它的完整性条目不符：{shown}",
-                                               table.name, r["key"], r["subject_id"]))
+                                               table.name, r["key"], r["subject_id"], e["id"]))
             if table.immutable and count[k] > 1:
                 report.problems.append(Problem(
                     "immutable_row_rewritten", f"不可变的行有 {count[k]} 个条目：它被改写过",
-                    table.name, r["key"], r["subject_id"]))
+                    table.name, r["key"], r["subject_id"], e["id"]))
     for k, e in newest.items():
         if k not in seen:
             report.problems.append(Problem("row_deleted", "完整性条目所记录的行已不存在：它被删除了",
-                                           k[0], k[1], str(e["subject_id"])))
+                                           k[0], k[1], str(e["subject_id"]), e["id"]))
 
 
 def _check_chains(report: VerifyReport, entries: Sequence[Any], heads: dict[str, Any]) -> dict[int, bytes]:
@@ -124,17 +125,18 @@ def _check_chains(report: VerifyReport, entries: Sequence[Any], heads: dict[str,
             if not broken and e["subject_seq"] != expected_seq:
                 report.problems.append(Problem(
                     "chain_gap", f"链上第 {expected_seq} 个条目缺失（下一个是第 {e['subject_seq']} 个）：条目被删除了",
-                    table, key, subject))
+                    table, key, subject, e["id"]))
                 broken = True
             if not broken and bytes(e["previous_hash"]) != previous:
                 report.problems.append(Problem(
-                    "chain_broken", f"第 {e['subject_seq']} 个条目所记的前一哈希与链不符", table, key, subject))
+                    "chain_broken", f"第 {e['subject_seq']} 个条目所记的前一哈希与链不符", table, key, subject,
+                    e["id"]))
                 broken = True
             h = entry_hash(previous, entry_fields(table=table, key=key, op=e["op"], columns=list(e["fields"])))
             if not broken and h != bytes(e["entry_hash"]):
                 report.problems.append(Problem(
                     "entry_altered", f"第 {e['subject_seq']} 个条目的内容与其哈希不符：条目被改写了",
-                    table, key, subject))
+                    table, key, subject, e["id"]))
                 broken = True
             recomputed[e["id"]] = h
             previous, expected_seq = h, int(e["subject_seq"]) + 1
@@ -234,4 +236,10 @@ async def verify(*, sql: Sql, signed: Sequence[SignedHead], verifier: HeadVerifi
     await _check_rows(sql, report, subject_id, newest, count)
     recomputed = _check_chains(report, entries, chain_heads)
     await _check_log(sql, report, recomputed, subject_id is None, signed, verifier)
+    # The first broken link is the earliest write: problems with an entry in the order they were logged, then
+    # rows that never had one, then the log's own problems (which only a rewritten log shows alone).
+    archive = [p for p in report.problems if not p.kind.startswith(("log_", "leaf_", "bad_"))]
+    log = [p for p in report.problems if p.kind.startswith(("log_", "leaf_", "bad_"))]
+    archive.sort(key=lambda p: (p.position is None, p.position or 0))
+    report.problems = archive + log
     return report

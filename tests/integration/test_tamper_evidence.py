@@ -159,3 +159,14 @@ async def test_the_installed_triggers_chain_exactly_the_columns_the_rules_name(c
         key, spec = args.split("\\000")[:2]
         assert key == ",".join(table.key)
         assert spec == " ".join(f"{k}:{c}" for c, k in table.columns)
+
+
+async def test_the_first_broken_link_is_the_earliest_write_tampered_with(archive: Archive) -> None:
+    conn = archive.conn
+    await conn.execute("SET LOCAL session_replication_role = replica")
+    await conn.execute("UPDATE credit_record_version SET amount = 1.00 WHERE record_id = $1", archive.other_record)
+    await conn.execute("DELETE FROM record_event WHERE id = $1", archive.review_event)
+    await conn.execute("SET LOCAL session_replication_role = origin")
+    report = await archive.verify()
+    assert [(p.kind, p.subject_id) for p in report.problems] == [
+        ("row_deleted", str(archive.first)), ("row_changed", str(archive.second))]
