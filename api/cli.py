@@ -60,8 +60,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log.warning("YIBAO_JWT_SECRET is not set: using the development key. Never do this in production.")
     url = asyncio.run(_prepare(settings, demo=args.demo))
 
+    from api.postgres import app_database_url
+
+    # The API connects as the login role (0008), never as the owner the migrations ran as.
+    app_url = app_database_url(url, explicit=os.environ.get("YIBAO_APP_DATABASE_URL"),
+                               password=os.environ.get("YIBAO_LOGIN_PASSWORD"))
+
     async def connect() -> Database:
-        return await Database.connect(url, max_size=settings.pool_size)
+        return await Database.connect(app_url, max_size=settings.pool_size)
 
     print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
     if args.demo:
@@ -70,7 +76,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers > 1:
         # Several processes behind one address: each listens to the spine (cache invalidation, subscriptions,
         # consumers); rate limits are shared through REDIS_URL, or divided among them (api/protection.py).
-        os.environ["YIBAO_SERVE_URL"] = url
+        os.environ["YIBAO_SERVE_URL"] = app_url
         uvicorn.run("api.serving:worker_app", factory=True, workers=args.workers, host=args.host, port=args.port,
                     log_level="info", access_log=False)
         return 0
@@ -198,10 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
 
-    from api.commands import evaluate, synth
+    from api.commands import evaluate, integrity, synth
 
     synth.register(sub)
     evaluate.register(sub)
+    integrity.register(sub)
     return parser
 
 

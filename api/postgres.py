@@ -6,7 +6,7 @@ import asyncio
 import logging
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 from alembic import command
@@ -69,3 +69,24 @@ async def resolve_database_url(*, database_url: str | None, pgdata: Path, databa
         return database_url
     admin = await asyncio.to_thread(start_embedded, pgdata)
     return await ensure_database(admin, database)
+
+
+LOGIN_ROLE = "yibao_login"  # created by migration 0008: owns nothing, NOINHERIT, may only SET ROLE to the app roles
+
+
+def app_database_url(admin_url: str, *, explicit: str | None = None, password: str | None = None) -> str:
+    """The URL the API connects with: ``explicit`` (YIBAO_APP_DATABASE_URL) if given, else the admin URL's server and
+    database as the login role (with ``password``, YIBAO_LOGIN_PASSWORD, when the server asks for one).
+
+    Migrations and operator commands keep the admin (owner) URL; the API never holds a role that could disable a
+    trigger, set ``session_replication_role`` or alter a table.
+    """
+    if explicit:
+        return explicit
+    parts = urlsplit(admin_url)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    auth = LOGIN_ROLE + (f":{quote(password, safe='')}" if password else "")
+    netloc = f"{auth}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

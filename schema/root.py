@@ -23,13 +23,14 @@ from schema.clock import SHANGHAI_DATETIME
 from schema.cost import query_cost_limiter
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.feed import FeedQuery, FeedSubscription
+from schema.integrity import IntegrityQuery
 from schema.public import PublicationMutation, PublicQuery
 from schema.rights import RightsMutation, RightsQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 
 # Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery)
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation)
 
 
