@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -22,10 +23,48 @@ async def _database_url(settings: Settings) -> str:
 
 
 async def _prepare(settings: Settings, *, demo: bool) -> str:
+    url = await _database_url(settings)
+    await _prepare_url(url, demo=demo)
+    return url
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve until SIGTERM or SIGINT; the embedded PostgreSQL (if any) is watched, restarted and stopped with us."""
+    from api.postgres import EmbeddedServer, ensure_database
+
+    if settings.jwt_secret == DEV_JWT_SECRET:
+        log.warning("YIBAO_JWT_SECRET is not set: using the development key. Never do this in production.")
+    embedded = None if settings.database_url else EmbeddedServer(settings.pgdata)
+
+    def stop_on_signal(signum: int, frame: object) -> None:
+        # uvicorn handles the signal while serving and raises it again once it has shut down; outside of that
+        # (start-up, migrations) this ends the process through ``finally`` too, so PostgreSQL never outlives us.
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    try:
+        if embedded is not None:
+            admin = embedded.start()
+            url = asyncio.run(ensure_database(admin, settings.database_name))
+        else:
+            url = str(settings.database_url)
+        asyncio.run(_prepare_url(url, demo=args.demo))
+        print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
+        if args.demo:
+            print("  a token for a demo officer: ./dev token 340100-officer   (list them: ./dev officers)")
+        asyncio.run(_serve(url, settings, host=args.host, port=args.port, embedded=embedded))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+async def _prepare_url(url: str, *, demo: bool) -> None:
     from api.postgres import migrate
     from domain.db import Database
 
-    url = await _database_url(settings)
     await migrate(url)
     if demo:
         from api.demo import seed_demo
@@ -36,28 +75,30 @@ async def _prepare(settings: Settings, *, demo: bool) -> str:
             print(f"demo data: {added} subjects added" if added else "demo data: already present")
         finally:
             await db.close()
-    return url
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+async def _serve(url: str, settings: Settings, *, host: str, port: int, embedded: object | None) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.postgres import EmbeddedServer
     from domain.db import Database
-
-    if settings.jwt_secret == DEV_JWT_SECRET:
-        log.warning("YIBAO_JWT_SECRET is not set: using the development key. Never do this in production.")
-    url = asyncio.run(_prepare(settings, demo=args.demo))
 
     async def connect() -> Database:
         return await Database.connect(url, max_size=settings.pool_size)
 
     app = create_app(settings=settings, database_factory=connect)
-    print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
-    if args.demo:
-        print("  a token for a demo officer: ./dev token 340100-officer   (list them: ./dev officers)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
-    return 0
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback and rewrite the peer
+    # address that rate limits key on; trusted proxies are ours to configure (YIBAO_TRUSTED_PROXIES).
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False,
+                            forwarded_allow_ips="")
+    server = uvicorn.Server(config)
+    supervisor = asyncio.create_task(embedded.supervise()) if isinstance(embedded, EmbeddedServer) else None
+    try:
+        await server.serve()
+    finally:
+        if supervisor is not None:
+            supervisor.cancel()
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,10 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
 
-    from api.commands import evaluate, synth
+    from api.commands import evaluate, officer, synth
 
     synth.register(sub)
     evaluate.register(sub)
+    officer.register(sub)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import logging
 from typing import Any
 
@@ -9,6 +10,7 @@ import asyncpg
 from graphql import GraphQLError
 
 from domain.errors import DomainError
+from tenants import UnknownRegion
 
 log = logging.getLogger("yibao.api")
 
@@ -21,6 +23,9 @@ QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
+TIMEOUT = "TIMEOUT"
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
@@ -30,6 +35,8 @@ def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
 
 def _classify_pre_execution(err: GraphQLError) -> tuple[str, str]:
     msg = err.message
+    if isinstance((err.extensions or {}).get("code"), str):
+        return str(err.extensions["code"]), msg  # type: ignore[index]
     if "exceeds maximum operation depth" in msg:
         return QUERY_TOO_DEEP, f"The query is nested too deeply ({msg})."
     if "aliases found" in msg:
@@ -45,6 +52,29 @@ def _classify_pre_execution(err: GraphQLError) -> tuple[str, str]:
     return VALIDATION_FAILED, msg
 
 
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` means PostgreSQL cannot be reached (down, restarting, connection lost)."""
+    return isinstance(exc, OSError | asyncpg.CannotConnectNowError | asyncpg.PostgresConnectionError
+                      | asyncpg.ConnectionDoesNotExistError | asyncpg.InterfaceError
+                      | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError)
+
+
+def _expected_refusal(original: BaseException | None) -> tuple[str, str] | None:
+    """The code and message of an error that is the client's or the moment's, not a bug (logged in one line)."""
+    if isinstance(original, UnknownRegion):
+        return "INVALID_INPUT", f"未知的行政区划代码 {original.region_code!r}（须为 GB/T 2260 中的六位代码）。"
+    if isinstance(original, asyncpg.InsufficientPrivilegeError):
+        # Row-level security refused a row: outside the principal's subtree, nothing was written.
+        return "FORBIDDEN", "该操作涉及您辖区以外的数据，未写入任何内容。"
+    if isinstance(original, asyncpg.QueryCanceledError | asyncpg.LockNotAvailableError):
+        return TIMEOUT, "请求超时（语句或锁等待超过上限），未写入任何内容，请稍后重试。"
+    if is_database_unavailable(original):
+        return SERVICE_UNAVAILABLE, "数据库暂时不可用，未写入任何内容，请稍后重试。"
+    if isinstance(original, decimal.InvalidOperation):
+        return BAD_USER_INPUT, "数值无效：须为有限的十进制数。"
+    return None
+
+
 def format_error(err: GraphQLError) -> dict[str, Any]:
     """The client's view of one GraphQL error."""
     original = err.original_error
@@ -53,11 +83,17 @@ def format_error(err: GraphQLError) -> dict[str, Any]:
         base["path"] = err.path
     if err.locations:
         base["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
+    if original is not None and err.message.startswith("Variable '$"):
+        # A variable that does not coerce (an unknown enum value ...): strawberry keeps the KeyError behind it.
+        return {**error_body(BAD_USER_INPUT, err.message), **base}
     if isinstance(original, DomainError):
+        log.info("refused: %s %s", original.code, original.message)
         details = {k: v for k, v in original.details.items() if v is not None}
         return {**error_body(original.code, original.message, **details), **base}
-    if isinstance(original, asyncpg.InsufficientPrivilegeError):
-        return {**error_body("FORBIDDEN", "This would touch data outside your region; nothing was written."), **base}
+    expected = _expected_refusal(original)
+    if expected is not None:
+        log.info("refused: %s %s", expected[0], type(original).__name__)
+        return {**error_body(*expected), **base}
     if isinstance(original, asyncpg.RaiseError) and "append-only" in str(original):
         return {**error_body("ARCHIVE_IMMUTABLE", "Credit information is never changed or deleted in place."), **base}
     if isinstance(original, asyncpg.DataError | ValueError) and original is not None:
