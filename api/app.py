@@ -217,13 +217,13 @@ def create_app(
                                                response=response)
                 await context.finish(commit=commit)
             except TimeoutError:
-                await context.finish(commit=False)
+                await _abandon(context)
                 log.info("refused: %s request deadline", errors.TIMEOUT)
                 return _json(200, {"data": None, "errors": [errors.error_body(
                     errors.TIMEOUT,
                     f"请求超过 {settings.request_deadline_ms} 毫秒的处理时限，已取消，未写入任何内容。")]})
             except CannotGetOperationTypeError:
-                await context.finish(commit=False)
+                await _abandon(context)
                 return _json(400, {"errors": [errors.error_body(
                     errors.BAD_USER_INPUT, f"文档中没有名为 {operation_name!r} 的操作。")]})
             except BaseException as exc:
@@ -233,6 +233,11 @@ def create_app(
                     # The transaction could not even be opened or ended: tell the client to retry.
                     log.warning("database unavailable: %s", type(exc).__name__)
                     return unavailable()
+                if isinstance(exc, Exception):
+                    # Our fault; still a JSON answer (never a plain-text 500), and nothing was committed.
+                    log.error("unexpected error outside the resolvers", exc_info=exc)
+                    return _json(500, {"data": None, "errors": [errors.error_body(
+                        errors.INTERNAL, "Something went wrong on our side; nothing was written.")]})
                 raise
         if down:
             return unavailable()

@@ -54,8 +54,10 @@ def _classify_pre_execution(err: GraphQLError) -> tuple[str, str]:
 
 def is_database_unavailable(exc: BaseException | None) -> bool:
     """Whether ``exc`` means PostgreSQL cannot be reached (down, restarting, connection lost)."""
+    # InternalClientError: asyncpg's word for a pooled connection whose server went away mid-protocol; the
+    # session layer (domain/db.py) terminates such a connection, so the pool opens a fresh one afterwards.
     return isinstance(exc, OSError | asyncpg.CannotConnectNowError | asyncpg.PostgresConnectionError
-                      | asyncpg.ConnectionDoesNotExistError | asyncpg.InterfaceError
+                      | asyncpg.ConnectionDoesNotExistError | asyncpg.InterfaceError | asyncpg.InternalClientError
                       | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError)
 
 

@@ -198,6 +198,7 @@ class Database:
         try:
             return await _start(conn, scope, self.limits)
         except BaseException:
+            conn.terminate()  # a connection that failed half-way (the server died, say) is never reused
             await self.pool.release(conn)
             raise
 
@@ -205,6 +206,11 @@ class Database:
         """Commit or roll back ``session``'s transaction and give its connection back."""
         try:
             await _finish(session, commit=commit)
+        except BaseException:
+            # A transaction that could not end cleanly leaves its connection in an unknown state: drop it, and
+            # the pool opens a fresh one when it is next needed.
+            session.conn.terminate()
+            raise
         finally:
             await self.pool.release(session.conn)
 

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from domain import archive, subjects
 from domain.archive import RecordFilter
+from domain.errors import InvalidInput
 from domain.paging import page_size
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.catalog import RecordKind as _RecordKind
@@ -100,6 +101,8 @@ class RecordContentInput:
     details: JSON | None = None
 
     def to_domain(self) -> RecordContent:
+        if self.details is not None and not isinstance(self.details, dict):
+            raise InvalidInput("details 必须是 JSON 对象。", field="details")
         return RecordContent(
             title=self.title,
             facts=self.facts,

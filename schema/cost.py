@@ -19,6 +19,7 @@ are. The walk is linear in the document's size, so a hostile query is refused in
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,8 @@ class RegionCounts:
     widest: int
     child_counts: dict[str, tuple[int, ...]]
     child_levels: dict[str, frozenset[str]]
+    # For every set of levels: [0, largest, largest + second, ...], the most children k distinct regions have.
+    prefix_sums: dict[frozenset[str], tuple[int, ...]]
 
     @classmethod
     @functools.cache
@@ -85,18 +88,28 @@ class RegionCounts:
             children = tree.children(r.code)
             counts.setdefault(str(r.level), []).append(len(children))
             below.setdefault(str(r.level), set()).update(str(c.level) for c in children)
+        sums: dict[frozenset[str], tuple[int, ...]] = {}
+        for size in range(len(counts) + 1):
+            for levels in itertools.combinations(counts, size):
+                running = [0]
+                for n in sorted((n for lv in levels for n in counts[lv]), reverse=True):
+                    running.append(running[-1] + n)
+                sums[frozenset(levels)] = tuple(running)
         return cls(provinces=sum(1 for r in tree if r.parent_code is None),
                    widest=max(max(c) for c in counts.values()),
                    child_counts={lv: tuple(sorted(c, reverse=True)) for lv, c in counts.items()},
-                   child_levels={lv: frozenset(b) for lv, b in below.items()})
+                   child_levels={lv: frozenset(b) for lv, b in below.items()},
+                   prefix_sums=sums)
 
     def children(self, regions: RegionSet, count: int) -> tuple[int, RegionSet]:
         """At most how many children ``count`` regions of ``regions`` have in all, and what they are."""
         levels = frozenset().union(*(self.child_levels.get(lv, frozenset()) for lv in regions.levels))
         if not regions.distinct:
             return count * max((self.child_counts[lv][0] for lv in regions.levels), default=0), RegionSet(levels, False)
-        largest = sorted((n for lv in regions.levels for n in self.child_counts.get(lv, ())), reverse=True)
-        return sum(largest[:count]), RegionSet(levels, True)
+        sums = self.prefix_sums[regions.levels]
+        return sums[min(count, len(sums) - 1)], RegionSet(levels, True)
+
+
 
 
 ALL_LEVELS = frozenset({"province", "city", "county"})
