@@ -5,7 +5,7 @@ in PostgreSQL (table ``idempotency_key``, migration 0009) inside the mutation's 
 answer exists exactly when the write committed: a client that got an error (a timeout, a lost connection, 503)
 retries with the same key and either gets the committed answer or has the mutation run once. A concurrent
 retry waits on the key's primary key until the first attempt commits or rolls back. The same key with a
-different request body is refused (``IDEMPOTENCY_KEY_REUSED``).
+different request body is refused (``IDEMPOTENCY_KEY_REUSED``). Keys are kept 24 hours.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from domain.db import Session
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 200
+RETENTION = "interval '24 hours'"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ def request_hash(query: str, variables: dict[str, Any] | None, operation_name: s
 
 async def claim(session: Session, *, principal: str, key: str, digest: str) -> Stored | None:
     """Claim ``key`` for this transaction; the earlier attempt's answer when it had already committed."""
+    # Keys are kept for RETENTION: the principal's older ones go as it uses new ones (its own rows only).
+    await session.execute(f"DELETE FROM idempotency_key WHERE principal = $1 AND created_at < now() - {RETENTION}",
+                          principal)
     inserted = await session.fetchval(
         """INSERT INTO idempotency_key (principal, key, request_hash) VALUES ($1, $2, $3)
            ON CONFLICT (principal, key) DO NOTHING RETURNING 1""", principal, key, digest)

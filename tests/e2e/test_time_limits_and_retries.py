@@ -132,3 +132,13 @@ async def test_idempotency_keys_are_per_principal(
                             headers={**auth(settings, officer("340102", id="340102-agency")), **key})
     assert "errors" not in one.json() and "errors" not in two.json()
     assert await count(conn, "subject") == 2
+
+
+async def test_an_idempotency_key_older_than_a_day_is_forgotten(
+        client: httpx.AsyncClient, settings: Settings, conn: asyncpg.Connection) -> None:
+    await conn.execute("""INSERT INTO idempotency_key (principal, key, request_hash, response, created_at)
+                          VALUES ('officer:340102-officer', 'old-key', 'x', '{}', now() - interval '2 days')""")
+    headers = {**auth(settings, officer("340102")), "Idempotency-Key": "old-key"}
+    response = await client.post("/graphql", json=_create(_code(30)), headers=headers)
+    assert "errors" not in response.json() and "Idempotent-Replayed" not in response.headers
+    assert await count(conn, "subject") == 1
