@@ -3,6 +3,7 @@ GraphiQL page bundled with the package (no CDN: it works offline), static files,
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -10,16 +11,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from api import errors
-from api.identity import principal_from_headers
+from api import errors, idempotency
+from api.identity import OfficerDirectory, principal_from_headers
 from api.listener import EventListener
+from api.postgres import migration_heads
 from api.protection import Protection, ProtectionSettings
 from api.settings import Settings, load_settings
 from api.tracing import configure_tracing, tracer
@@ -28,7 +32,7 @@ from authz import Authorizer, default_authorizer
 from authz.federation import load_federation_clients
 from domain.access import Access, FederationScope, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
-from domain.db import PUBLIC_ROLE, Database, DbScope
+from domain.db import APP_ROLE, Database, TimeLimits
 from domain.errors import DomainError, RateLimited
 from domain.rules.redaction import FEDERATION_SHAREABLE_FIELDS
 from schema.context import Context
@@ -65,6 +69,11 @@ def _operation_kind(query: str, operation_name: str | None) -> OperationType | N
 def _refusal(status: int, code: str, message: str, language: str) -> Response:
     """A transport-level refusal (before GraphQL runs) in the request's language."""
     return _json(status, {"errors": [errors.error_body(code, errors.transport_message(message, language))]})
+
+
+def _bad(message: str) -> Response:
+    """HTTP 400 with one BAD_USER_INPUT error: the request itself is malformed."""
+    return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT, message)]})
 
 
 def federation_scopes() -> dict[str, FederationScope]:
@@ -105,7 +114,11 @@ def create_app(
         max_page=settings.max_page_size,
     )
     ide_html = (STATIC_DIR / "graphiql" / "index.html").read_text(encoding="utf-8")
-    guard = Protection.create(schema._schema, protection)
+    guard = Protection.create(schema._schema, protection, trusted_proxies=settings.trusted_proxies,
+                              proxy_header=settings.proxy_header)
+    officers = OfficerDirectory(ttl_s=settings.officer_cache_s)
+    heads = migration_heads()
+    limits = TimeLimits(statement_timeout_ms=settings.statement_timeout_ms, lock_timeout_ms=settings.lock_timeout_ms)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -123,6 +136,7 @@ def create_app(
                                      consumers=CONSUMERS)
             await listener.start()
         app.state.listener = listener
+        app.state.db.limit(limits)
         try:
             yield
         finally:
@@ -166,8 +180,12 @@ def create_app(
             return _refusal(413, errors.QUERY_TOO_LARGE, "body_too_large", language)
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: JSON nested thousands deep; a client mistake like any other malformed body.
             return _refusal(400, errors.BAD_USER_INPUT, "body_not_json", language)
+        if isinstance(payload, list):
+            # GraphQL-over-HTTP leaves batching out; we refuse it plainly rather than run part of it.
+            return _bad("不支持批量请求：每个请求发送一个含 query 的 JSON 对象。")
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return _refusal(400, errors.BAD_USER_INPUT, "no_query", language)
         return await execute(request, payload)
@@ -178,15 +196,25 @@ def create_app(
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
             return _refusal(400, errors.BAD_USER_INPUT, "variables_not_object", language)
+        operation_name = payload.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            return _bad("operationName 必须是字符串。")
+        db: Database = request.app.state.db
         try:
-            principal = principal_from_headers(request.headers, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
+            principal = principal_from_headers(request.headers, secret=settings.jwt_secret, issuer=settings.jwt_issuer,
+                                               max_lifetime_s=settings.jwt_max_lifetime_s)
+            if settings.check_officers:
+                await officers.verify(db, principal)
         except DomainError as exc:
             return _json(401, {"errors": [errors.error_body(exc.code, exc.message_in(language))]})
+        except Exception as exc:
+            if errors.is_database_unavailable(exc):
+                return unavailable()
+            raise
 
-        operation_name = payload.get("operationName")
         # Protection (api/protection.py): rate limit, then the anonymous cache, then the introspection policy.
         anonymous = principal.kind is PrincipalKind.PUBLIC
-        client = (request.client.host if request.client else "unknown") if anonymous else principal.actor
+        client = guard.proxies.client_address(request) if anonymous else principal.actor
         refusal = guard.limits.check(client=client, anonymous=anonymous, query=payload["query"])
         if refusal is not None:
             message = errors.transport_message("rate_limited", language, limit=refusal.limit,
@@ -208,50 +236,116 @@ def create_app(
                 return _json(400, {"errors": [errors.error_body(errors.VALIDATION_FAILED, message)]})
         epoch = guard.cache.epoch
 
-        context = Context(
-            db=request.app.state.db,
-            # A federation client's sharing scope is looked up here, once per request.
-            access=Access(principal=principal, authorizer=authz,
-                          federation=clients.get(principal.id) if principal.kind is PrincipalKind.FEDERATION
-                          else None),
-            max_page_size=settings.max_page_size,
-        )
+        access = Access(principal=principal, authorizer=authz,
+                        # A federation client's sharing scope is looked up here, once per request.
+                        federation=clients.get(principal.id) if principal.kind is PrincipalKind.FEDERATION else None)
+        context = Context(db=db, access=access, max_page_size=settings.max_page_size)
+        key = request.headers.get(idempotency.HEADER)
+        # Keys are for writers on the app role (officers, subjects); other principals cannot write.
+        use_key = key is not None and access.db_scope().role == APP_ROLE
+        if use_key and not 1 <= len(key or "") <= idempotency.MAX_KEY_LENGTH:
+            return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT,
+                                                            "Idempotency-Key 须为 1–200 个字符。")]})
+        digest = idempotency.request_hash(payload["query"], variables, operation_name)
         with tracer.start_as_current_span(
             "graphql.operation",
             attributes={"graphql.operation.name": operation_name or "", "enduser.kind": str(principal.kind)},
         ):
             try:
-                result = await schema.execute(
-                    payload["query"], variable_values=variables, context_value=context, operation_name=operation_name
+                if use_key:
+                    stored = await idempotency.claim(await context.session(), principal=principal.actor,
+                                                     key=str(key), digest=digest)
+                    if stored is not None:
+                        await context.finish(commit=False)
+                        if stored.request_hash != digest:
+                            return _json(422, {"errors": [errors.error_body(
+                                "IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于另一个请求，请换一个新的。")]})
+                        return JSONResponse(stored.response, headers={"Idempotent-Replayed": "true"})
+                result = await asyncio.wait_for(
+                    schema.execute(payload["query"], variable_values=variables, context_value=context,
+                                   operation_name=operation_name),
+                    timeout=settings.request_deadline_ms / 1000,
                 )
                 gql_errors: list[GraphQLError] = list(result.errors or [])
-                # Any error rolls the whole request back: a failed write leaves no partial state.
-                await context.finish(commit=not gql_errors)
-            except BaseException:
-                await context.finish(commit=False)
+                response: dict[str, Any] = {"data": result.data}
+                if gql_errors:
+                    response["errors"] = [errors.format_error(e, language=language) for e in gql_errors]
+                answer = JSONResponse(response)
+                too_large = len(answer.body) > settings.max_response_bytes
+                down = any(errors.is_database_unavailable(e.original_error) for e in gql_errors)
+                # Commit only a complete success whose client is still there to hear of it: an error, an answer
+                # too large to send, or a client gone before commit leaves nothing written.
+                commit = not gql_errors and not too_large and not await request.is_disconnected()
+                if commit and use_key:
+                    await idempotency.remember(await context.session(), principal=principal.actor, key=str(key),
+                                               response=response)
+                await context.finish(commit=commit)
+            except TimeoutError:
+                await _abandon(context)
+                log.info("refused: %s request deadline", errors.TIMEOUT)
+                return _json(200, {"data": None, "errors": [errors.error_body(
+                    errors.TIMEOUT,
+                    f"请求超过 {settings.request_deadline_ms} 毫秒的处理时限，已取消，未写入任何内容。")]})
+            except CannotGetOperationTypeError:
+                await _abandon(context)
+                return _json(400, {"errors": [errors.error_body(
+                    errors.BAD_USER_INPUT, f"文档中没有名为 {operation_name!r} 的操作。")]})
+            except BaseException as exc:
+                await _abandon(context)
+                if isinstance(exc, Exception) and (errors.is_database_unavailable(exc)
+                                                   or isinstance(exc, asyncpg.PostgresError)):
+                    # The transaction could not even be opened or ended: tell the client to retry.
+                    log.warning("database unavailable: %s", type(exc).__name__)
+                    return unavailable()
+                if isinstance(exc, Exception):
+                    # Our fault; still a JSON answer (never a plain-text 500), and nothing was committed.
+                    log.error("unexpected error outside the resolvers", exc_info=exc)
+                    return _json(500, {"data": None, "errors": [errors.error_body(
+                        errors.INTERNAL, "Something went wrong on our side; nothing was written.")]})
                 raise
+        if down:
+            return unavailable()
+        if too_large:
+            return _json(200, {"data": None, "errors": [errors.error_body(
+                errors.RESPONSE_TOO_LARGE,
+                f"响应超过 {settings.max_response_bytes} 字节的上限：请减少字段或缩小分页。")]})
         if context.committed_position is not None:
             # After commit, the consequences (re-grading, take-down, notices) run before the caller hears back,
             # so it reads its own writes; other processes hear of the commit through NOTIFY.
-            drained = await drain_all(request.app.state.db, CONSUMERS)
+            drained = await drain_all(db, CONSUMERS)
             if context.public_changed or drained.public_changed:
                 guard.cache.invalidate()
-        response: dict[str, Any] = {"data": result.data}
-        if gql_errors:
-            response["errors"] = [errors.format_error(e, language=language) for e in gql_errors]
-        answer = JSONResponse(response)
         if cache_key is not None and not gql_errors:
             guard.cache.put(cache_key, bytes(answer.body), epoch=epoch)
         return answer
 
+    def unavailable() -> Response:
+        return JSONResponse(
+            {"data": None, "errors": [errors.error_body(
+                errors.SERVICE_UNAVAILABLE, "数据库暂时不可用，未写入任何内容，请稍后重试。",
+                retryAfter=settings.retry_after_s)]},
+            status_code=503, headers={"Retry-After": str(settings.retry_after_s)})
+
     async def health(request: Request) -> Response:
-        db: Database = request.app.state.db
-        async with db.session(DbScope(role=PUBLIC_ROLE)) as s:
-            await s.fetchval("SELECT 1")
+        """Liveness: the process answers (it never asks the database, so a database outage does not restart it)."""
         return _json(200, {"status": "ok"})
 
     async def public_page(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+    async def ready(request: Request) -> Response:
+        """Readiness: PostgreSQL answers and is at the migrations this code ships."""
+        db: Database = request.app.state.db
+        try:
+            revisions = await db.migration_revisions(wait_s=2.0)
+        except Exception as exc:
+            log.warning("not ready: database unreachable (%s)", type(exc).__name__)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503,
+                                headers={"Retry-After": str(settings.retry_after_s)})
+        if revisions != heads:
+            return _json(503, {"status": "unavailable", "database": "ok", "migrations": sorted(revisions),
+                               "expected": sorted(heads)})
+        return _json(200, {"status": "ok", "database": "ok", "migrations": sorted(revisions)})
 
     app = Starlette(
         routes=[
@@ -259,6 +353,7 @@ def create_app(
             Route("/graphql", graphql_post, methods=["POST"]),
             Route("/graphql", graphql_get, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
+            Route("/readyz", ready, methods=["GET"]),
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
                                                             clients=clients)),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
@@ -268,6 +363,16 @@ def create_app(
     app.state.schema = schema
     app.state.protection = guard
     app.state.settings = settings
+    app.state.officers = officers
     if database is not None:
         app.state.db = database
+        database.limit(limits)
     return app
+
+
+async def _abandon(context: Context) -> None:
+    """Roll the request back after a failure; a connection that died with the database cannot, and need not."""
+    try:
+        await context.finish(commit=False)
+    except Exception as exc:
+        log.info("rollback after failure did not complete: %s", type(exc).__name__)

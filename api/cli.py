@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -23,10 +24,56 @@ async def _database_url(settings: Settings) -> str:
 
 
 async def _prepare(settings: Settings, *, demo: bool) -> str:
+    url = await _database_url(settings)
+    await _prepare_url(url, demo=demo)
+    return url
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve until SIGTERM or SIGINT; the embedded PostgreSQL (if any) is watched, restarted and stopped with us."""
+    from api.postgres import EmbeddedServer, app_database_url, ensure_database
+
+    if settings.jwt_secret == DEV_JWT_SECRET:
+        log.warning("YIBAO_JWT_SECRET is not set: using the development key. Never do this in production.")
+    embedded = None if settings.database_url else EmbeddedServer(settings.pgdata)
+
+    def stop_on_signal(signum: int, frame: object) -> None:
+        # uvicorn handles the signal while serving and raises it again once it has shut down; outside of that
+        # (start-up, migrations) this ends the process through ``finally`` too, so PostgreSQL never outlives us.
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    try:
+        if embedded is not None:
+            admin = embedded.start()
+            url = asyncio.run(ensure_database(admin, settings.database_name))
+        else:
+            url = str(settings.database_url)
+        asyncio.run(_prepare_url(url, demo=args.demo))
+        # The API connects as the login role (0008), never as the owner the migrations ran as.
+        app_url = app_database_url(url, explicit=os.environ.get("YIBAO_APP_DATABASE_URL"),
+                                   password=os.environ.get("YIBAO_LOGIN_PASSWORD"))
+        print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
+        if args.demo:
+            print("  a token for a demo officer: ./dev token 340100-officer   (list them: ./dev officers)")
+        os.environ["YIBAO_WORKERS"] = str(args.workers)
+        if args.workers > 1:
+            os.environ["YIBAO_SERVE_URL"] = app_url
+            _serve_workers(host=args.host, port=args.port, workers=args.workers)
+        else:
+            asyncio.run(_serve(app_url, settings, host=args.host, port=args.port, embedded=embedded))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+async def _prepare_url(url: str, *, demo: bool) -> None:
     from api.postgres import migrate
     from domain.db import Database
 
-    url = await _database_url(settings)
     await migrate(url)
     if demo:
         from api.demo import seed_demo
@@ -37,7 +84,6 @@ async def _prepare(settings: Settings, *, demo: bool) -> str:
             print(f"demo data: {added} subjects added" if added else "demo data: already present")
         finally:
             await db.close()
-    return url
 
 
 def _positive(text: str) -> int:
@@ -50,39 +96,37 @@ def _positive(text: str) -> int:
     return value
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+async def _serve(url: str, settings: Settings, *, host: str, port: int, embedded: object | None) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.postgres import EmbeddedServer
     from domain.db import Database
 
-    if settings.jwt_secret == DEV_JWT_SECRET:
-        log.warning("YIBAO_JWT_SECRET is not set: using the development key. Never do this in production.")
-    url = asyncio.run(_prepare(settings, demo=args.demo))
-
-    from api.postgres import app_database_url
-
-    # The API connects as the login role (0008), never as the owner the migrations ran as.
-    app_url = app_database_url(url, explicit=os.environ.get("YIBAO_APP_DATABASE_URL"),
-                               password=os.environ.get("YIBAO_LOGIN_PASSWORD"))
-
     async def connect() -> Database:
-        return await Database.connect(app_url, max_size=settings.pool_size)
+        return await Database.connect(url, max_size=settings.pool_size)
 
-    print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
-    if args.demo:
-        print("  a token for a demo officer: ./dev token 340100-officer   (list them: ./dev officers)")
-    os.environ["YIBAO_WORKERS"] = str(args.workers)
-    if args.workers > 1:
-        # Several processes behind one address: each listens to the spine (cache invalidation, subscriptions,
-        # consumers); rate limits are shared through REDIS_URL, or divided among them (api/protection.py).
-        os.environ["YIBAO_SERVE_URL"] = app_url
-        uvicorn.run("api.serving:worker_app", factory=True, workers=args.workers, host=args.host, port=args.port,
-                    log_level="info", access_log=False)
-        return 0
     app = create_app(settings=settings, database_factory=connect)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
-    return 0
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback and rewrite the peer
+    # address that rate limits key on; trusted proxies are ours to configure (YIBAO_TRUSTED_PROXIES).
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False,
+                            forwarded_allow_ips="")
+    server = uvicorn.Server(config)
+    supervisor = asyncio.create_task(embedded.supervise()) if isinstance(embedded, EmbeddedServer) else None
+    try:
+        await server.serve()
+    finally:
+        if supervisor is not None:
+            supervisor.cancel()
+
+
+def _serve_workers(*, host: str, port: int, workers: int) -> None:
+    """Several API processes behind one address: each listens to the spine (cache invalidation, subscriptions,
+    consumers); rate limits are shared through REDIS_URL, or divided among them (api/protection.py)."""
+    import uvicorn
+
+    uvicorn.run("api.serving:worker_app", factory=True, workers=workers, host=host, port=port, log_level="info",
+                access_log=False, proxy_headers=False, forwarded_allow_ips="")
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,11 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
 
-    from api.commands import evaluate, integrity, synth
+    from api.commands import evaluate, integrity, officer, synth
 
     synth.register(sub)
     evaluate.register(sub)
     integrity.register(sub)
+    officer.register(sub)
     return parser
 
 

@@ -6,6 +6,7 @@ Messages are Chinese by default and English when the request prefers English (``
 
 from __future__ import annotations
 
+import decimal
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +15,7 @@ import asyncpg
 from graphql import GraphQLError
 
 from domain.errors import DomainError
+from tenants import UnknownRegion
 
 log = logging.getLogger("yibao.api")
 
@@ -26,6 +28,9 @@ QUERY_TOO_LARGE = "QUERY_TOO_LARGE"
 QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
+TIMEOUT = "TIMEOUT"
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 ZH, EN = "zh", "en"
 
@@ -78,6 +83,8 @@ def _pick(language: str, zh: str, en: str) -> str:
 
 def _classify_pre_execution(err: GraphQLError, language: str) -> tuple[str, str]:
     msg = err.message
+    if isinstance((err.extensions or {}).get("code"), str):
+        return str(err.extensions["code"]), msg  # type: ignore[index]
     if "exceeds maximum operation depth" in msg:
         return QUERY_TOO_DEEP, _pick(language, f"查询嵌套过深（{msg}）。", f"The query is nested too deeply ({msg}).")
     if "aliases found" in msg:
@@ -97,6 +104,31 @@ def _classify_pre_execution(err: GraphQLError, language: str) -> tuple[str, str]
     return VALIDATION_FAILED, msg
 
 
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` means PostgreSQL cannot be reached (down, restarting, connection lost)."""
+    # InternalClientError: asyncpg's word for a pooled connection whose server went away mid-protocol; the
+    # session layer (domain/db.py) terminates such a connection, so the pool opens a fresh one afterwards.
+    return isinstance(exc, OSError | asyncpg.CannotConnectNowError | asyncpg.PostgresConnectionError
+                      | asyncpg.ConnectionDoesNotExistError | asyncpg.InterfaceError | asyncpg.InternalClientError
+                      | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError)
+
+
+def _expected_refusal(original: BaseException | None) -> tuple[str, str] | None:
+    """The code and message of an error that is the client's or the moment's, not a bug (logged in one line)."""
+    if isinstance(original, UnknownRegion):
+        return "INVALID_INPUT", f"未知的行政区划代码 {original.region_code!r}（须为 GB/T 2260 中的六位代码）。"
+    if isinstance(original, asyncpg.InsufficientPrivilegeError):
+        # Row-level security refused a row: outside the principal's subtree, nothing was written.
+        return "FORBIDDEN", "该操作涉及您辖区以外的数据，未写入任何内容。"
+    if isinstance(original, asyncpg.QueryCanceledError | asyncpg.LockNotAvailableError):
+        return TIMEOUT, "请求超时（语句或锁等待超过上限），未写入任何内容，请稍后重试。"
+    if is_database_unavailable(original):
+        return SERVICE_UNAVAILABLE, "数据库暂时不可用，未写入任何内容，请稍后重试。"
+    if isinstance(original, decimal.InvalidOperation):
+        return BAD_USER_INPUT, "数值无效：须为有限的十进制数。"
+    return None
+
+
 def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
     """The client's view of one GraphQL error, in the request's language."""
     original = err.original_error
@@ -105,16 +137,20 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
         base["path"] = err.path
     if err.locations:
         base["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
+    if original is not None and err.message.startswith("Variable '$"):
+        # A variable that does not coerce (an unknown enum value ...): strawberry keeps the KeyError behind it.
+        return {**error_body(BAD_USER_INPUT, err.message), **base}
     if isinstance(original, DomainError):
+        log.info("refused: %s %s", original.code, original.message)
         details = {k: v for k, v in original.details.items() if v is not None}
         if language == EN and isinstance(details.get("problems"), list):
             details["problems"] = [{**p, "message": p.get("en", p.get("message"))} if isinstance(p, dict) else p
                                    for p in details["problems"]]
         return {**error_body(original.code, original.message_in(language), **details), **base}
-    if isinstance(original, asyncpg.InsufficientPrivilegeError):
-        return {**error_body("FORBIDDEN", _pick(language, "该操作涉及您辖区以外的数据，未写入任何内容。",
-                                                "This would touch data outside your region; nothing was written.")),
-                **base}
+    expected = _expected_refusal(original)
+    if expected is not None:
+        log.info("refused: %s %s", expected[0], type(original).__name__)
+        return {**error_body(*expected), **base}
     if isinstance(original, asyncpg.RaiseError) and "append-only" in str(original):
         return {**error_body("ARCHIVE_IMMUTABLE", _pick(language, "信用信息不可原地修改或删除。",
                                                         "Credit information is never changed or deleted in place.")),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
 from domain.access import OfficerRole, Principal, PrincipalKind
+from domain.db import Database, DbScope
 from domain.errors import Unauthenticated
 from tenants import region_tree
 
@@ -42,8 +44,13 @@ def mint_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def principal_from_headers(headers: Mapping[str, str], *, secret: str, issuer: str) -> Principal:
-    """The request's principal: no Authorization header is the public; a bad token is an error."""
+def principal_from_headers(
+    headers: Mapping[str, str], *, secret: str, issuer: str, max_lifetime_s: int | None = None
+) -> Principal:
+    """The request's principal: no Authorization header is the public; a bad token is an error.
+
+    With ``max_lifetime_s`` a token that expires further ahead than that (or was issued for longer) is
+    refused: a leaked token with ``exp`` a century away must not work for a century."""
     header = headers.get("authorization")
     if not header:
         return Principal.public()
@@ -59,7 +66,70 @@ def principal_from_headers(headers: Mapping[str, str], *, secret: str, issuer: s
         raise Unauthenticated("令牌已过期，请重新申请。", en="The token has expired; ask for a new one.") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthenticated(f"令牌无法验证（{exc}）。", en=f"The token could not be verified ({exc}).") from exc
+    if max_lifetime_s is not None:
+        _check_lifetime(claims, max_lifetime_s)
     return _principal(claims)
+
+
+# Clock skew allowed between the token issuer and us.
+LEEWAY_S = 60
+
+
+def _check_lifetime(claims: Mapping[str, Any], max_lifetime_s: int) -> None:
+    exp, iat = claims.get("exp"), claims.get("iat")
+    too_long = (isinstance(exp, int | float) and exp - time.time() > max_lifetime_s + LEEWAY_S) or (
+        isinstance(exp, int | float) and isinstance(iat, int | float) and exp - iat > max_lifetime_s + LEEWAY_S)
+    if too_long:
+        hours = max_lifetime_s / 3600
+        raise Unauthenticated(f"令牌有效期超过上限（{hours:g} 小时），请重新申请令牌。")
+
+
+@dataclass(frozen=True)
+class OfficerStanding:
+    """What the officer table says of an officer: bureau node, role, and whether the account is active."""
+
+    region_code: str
+    role: str
+    active: bool
+
+
+class OfficerDirectory:
+    """Checks that the officer a token names exists, is active and holds the token's bureau and role.
+
+    Answers are cached per process for ``ttl_s`` seconds (default 30), so deactivating an officer
+    (``yibao officer deactivate``) takes effect within that time without a query per request.
+    """
+
+    def __init__(self, *, ttl_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[str, tuple[float, OfficerStanding | None]] = {}
+
+    async def standing(self, db: Database, officer_id: str) -> OfficerStanding | None:
+        """The officer's row (cached), or None when there is no such officer."""
+        now = self._clock()
+        cached = self._cache.get(officer_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with db.session(DbScope()) as s:
+            row = await s.fetchrow("SELECT region_code, role, active FROM officer WHERE id = $1", officer_id)
+        found = None if row is None else OfficerStanding(row["region_code"], row["role"], row["active"])
+        if len(self._cache) > 10_000:
+            self._cache.clear()  # bounded: a flood of made-up ids cannot grow it without end
+        self._cache[officer_id] = (now + self.ttl_s, found)
+        return found
+
+    async def verify(self, db: Database, principal: Principal) -> None:
+        """Raise ``Unauthenticated`` unless an officer principal is a known, active officer as its token says."""
+        if principal.kind is not PrincipalKind.OFFICER:
+            return
+        found = await self.standing(db, principal.id)
+        if found is None:
+            raise Unauthenticated("令牌中的工作人员不存在。")
+        if not found.active:
+            raise Unauthenticated("该工作人员账号已停用，令牌不再有效。")
+        if found.region_code != principal.region_code or found.role != str(principal.role):
+            raise Unauthenticated("令牌中的单位或角色与工作人员登记的不符，请重新申请令牌。")
 
 
 def _principal(claims: Mapping[str, Any]) -> Principal:

@@ -4,11 +4,13 @@
   same Redis, so a limit holds across processes; without it each process counts in memory and, when
   ``yibao serve --workers N`` runs N of them, allows 1/N of each limit, so N processes together can never let
   a client exceed the limit (a client spread over all N gets exactly it; one pinned to a process gets less,
-  the safe side). A client is its
-  token's principal (``officer:<id>``, ``subject:<id>`` ...) or, when anonymous, the connecting IP address
-  (``request.client.host``; put the proxy's address handling in front of the app, we do not trust
-  ``X-Forwarded-For``). Any request naming ``verifyIndividual`` also counts against a much stricter limit,
-  so the yes/no check cannot be used to sweep through people. Over the limit → HTTP 429, GraphQL error code
+  the safe side). A client is its token's principal (``officer:<id>``, ``subject:<id>`` ...) or, when
+  anonymous, its IP address: the connecting peer, or, only when that peer is a configured trusted proxy
+  (``YIBAO_TRUSTED_PROXIES``, none by default), the address the proxy names in its header
+  (``YIBAO_PROXY_HEADER``, default ``X-Forwarded-For``: the right-most entry that is not itself a trusted
+  proxy). ``yibao serve`` runs uvicorn with ``proxy_headers=False`` so nothing rewrites the peer before we
+  look. Each ``verifyIndividual`` in a request (each alias) counts against a much stricter limit, so the yes/no
+  check cannot be used to sweep through people. Over the limit → HTTP 429, GraphQL error code
   ``RATE_LIMITED``, ``Retry-After``.
 - Response cache for anonymous queries, keyed by (query, variables, operation name), with a TTL and a bounded
   size. Anything that changes a public answer is a public event on the spine: the committing request
@@ -27,6 +29,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import math
 import os
@@ -42,6 +45,7 @@ from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from starlette.requests import Request
 
 VERIFY_FIELD = "verifyIndividual"
 
@@ -87,12 +91,14 @@ class RateLimits:
 
     def check(self, *, client: str, anonymous: bool, query: str) -> Refusal | None:
         """Count one request by ``client``; a ``Refusal`` when it is over a limit."""
-        limits = [(self._anonymous if anonymous else self._authenticated, "request")]
-        if VERIFY_FIELD in query:
-            # A substring test has no false negatives: aliases and fragments still spell the field's name.
-            limits.append((self._verify, "verify"))
-        for item, scope in limits:
-            if not self._limiter.hit(item, scope, client):
+        limits = [(self._anonymous if anonymous else self._authenticated, "request", 1)]
+        checks = query.count(VERIFY_FIELD)
+        if checks:
+            # Counting the name has no false negatives: each alias spells the field again, and a fragment spread
+            # twice at the root merges into one field. Each check counts, not each request.
+            limits.append((self._verify, "verify", checks))
+        for item, scope, cost in limits:
+            if cost > item.amount or not self._limiter.hit(item, scope, client, cost=cost):
                 reset, _ = self._limiter.get_window_stats(item, scope, client)
                 return Refusal(limit=str(item), retry_after=max(1, math.ceil(reset - time.time())))
         return None
@@ -169,6 +175,37 @@ class IntrospectionPolicy:
         return "Introspection is only available to signed-in clients; the public schema is published as SDL."
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TrustedProxies:
+    """Who the anonymous client is: the peer, unless the peer is a proxy we were told to trust."""
+
+    def __init__(self, networks: str = "", header: str = "X-Forwarded-For") -> None:
+        self.networks: tuple[Network, ...] = tuple(
+            ipaddress.ip_network(n.strip(), strict=False) for n in networks.split(",") if n.strip())
+        self.header = header.lower()
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in n for n in self.networks)
+
+    def client_address(self, request: Request) -> str:
+        """The client's address for rate limits; a proxy header counts only from a trusted peer."""
+        peer = request.client.host if request.client else "unknown"
+        if not self.networks or not self._trusted(peer):
+            return peer
+        forwarded = [a.strip() for a in ",".join(request.headers.getlist(self.header)).split(",") if a.strip()]
+        # The right-most entry not added by one of our proxies is the one the outermost trusted proxy saw.
+        for address in reversed(forwarded):
+            if not self._trusted(address):
+                return address
+        return forwarded[0] if forwarded else peer
+
+
 @dataclass
 class Protection:
     """What the endpoint applies before and after executing a request."""
@@ -177,8 +214,11 @@ class Protection:
     limits: RateLimits
     cache: ResponseCache
     introspection: IntrospectionPolicy
+    proxies: TrustedProxies
 
     @classmethod
-    def create(cls, schema: GraphQLSchema, settings: ProtectionSettings | None = None) -> Protection:
+    def create(cls, schema: GraphQLSchema, settings: ProtectionSettings | None = None, *, trusted_proxies: str = "",
+               proxy_header: str = "X-Forwarded-For") -> Protection:
         s = settings or ProtectionSettings()
-        return cls(settings=s, limits=RateLimits(s), cache=ResponseCache(s), introspection=IntrospectionPolicy(schema))
+        return cls(settings=s, limits=RateLimits(s), cache=ResponseCache(s), introspection=IntrospectionPolicy(schema),
+                   proxies=TrustedProxies(trusted_proxies, proxy_header))

@@ -32,6 +32,19 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: _int("YIBAO_MAX_BODY_BYTES", 64 * 1024))
     max_page_size: int = field(default_factory=lambda: _int("YIBAO_MAX_PAGE_SIZE", 100))
     pool_size: int = field(default_factory=lambda: _int("YIBAO_POOL_SIZE", 10))
+    # Hardening (issue 11); every one is documented in the README's hardening section.
+    max_response_bytes: int = field(default_factory=lambda: _int("YIBAO_MAX_RESPONSE_BYTES", 4 * 1024 * 1024))
+    request_deadline_ms: int = field(default_factory=lambda: _int("YIBAO_REQUEST_DEADLINE_MS", 15_000))
+    statement_timeout_ms: int = field(default_factory=lambda: _int("YIBAO_STATEMENT_TIMEOUT_MS", 10_000))
+    lock_timeout_ms: int = field(default_factory=lambda: _int("YIBAO_LOCK_TIMEOUT_MS", 3_000))
+    jwt_max_lifetime_s: int = field(default_factory=lambda: _int("YIBAO_JWT_MAX_LIFETIME", 12 * 3600))
+    # Whether an officer's token is checked against the officer table (exists, active, same bureau and role).
+    check_officers: bool = field(default_factory=lambda: os.environ.get("YIBAO_CHECK_OFFICERS", "1") != "0")
+    officer_cache_s: float = field(default_factory=lambda: float(_int("YIBAO_OFFICER_CACHE_SECONDS", 30)))
+    # Peers (addresses or networks, comma-separated) whose proxy header names the client; none by default.
+    trusted_proxies: str = field(default_factory=lambda: os.environ.get("YIBAO_TRUSTED_PROXIES", ""))
+    proxy_header: str = field(default_factory=lambda: os.environ.get("YIBAO_PROXY_HEADER", "X-Forwarded-For"))
+    retry_after_s: int = field(default_factory=lambda: _int("YIBAO_RETRY_AFTER_SECONDS", 5))
 
 
 def load_settings() -> Settings:

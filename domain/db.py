@@ -138,11 +138,27 @@ class Session:
                 await self.conn.executemany(sql, args)
 
 
-async def _start(conn: asyncpg.Connection, scope: DbScope) -> Session:
+@dataclass(frozen=True, slots=True)
+class TimeLimits:
+    """``statement_timeout`` and ``lock_timeout`` of each request transaction, in milliseconds (0 = none).
+
+    Written with ``set_config(..., true)`` (``SET LOCAL``), so they end with the transaction and never reach
+    the command-line jobs, which use their own transactions without limits."""
+
+    statement_timeout_ms: int = 0
+    lock_timeout_ms: int = 0
+
+
+_APPLY_LIMITS = "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)"
+
+
+async def _start(conn: asyncpg.Connection, scope: DbScope, limits: TimeLimits | None = None) -> Session:
     """Open a transaction (a savepoint inside one) on ``conn`` and write ``scope`` into it."""
     tx = conn.transaction()
     await tx.start()
     await conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor)
+    if limits is not None and (limits.statement_timeout_ms or limits.lock_timeout_ms):
+        await conn.execute(_APPLY_LIMITS, str(limits.statement_timeout_ms), str(limits.lock_timeout_ms))
     return Session(conn, tx)
 
 
@@ -179,10 +195,22 @@ class Database:
     """A pool of connections, each request getting one transaction with its scope applied."""
 
     url: str | None = None  # where a dedicated LISTEN connection connects (None: no listening)
+    # Time limits applied to every transaction ``begin`` opens; the API sets them (``limit``), jobs do not.
+    limits: TimeLimits | None = None
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
         self._listeners: list[QueryListener] = []
+
+    def limit(self, limits: TimeLimits) -> None:
+        """Apply ``limits`` to every transaction opened from now on (the API's request transactions)."""
+        self.limits = limits
+
+    async def migration_revisions(self, *, wait_s: float = 2.0) -> set[str]:
+        """The alembic revisions the database is at; raises when PostgreSQL cannot be reached."""
+        async with self.pool.acquire(timeout=wait_s) as conn:
+            rows = await conn.fetch("SELECT version_num FROM alembic_version", timeout=wait_s)
+        return {r["version_num"] for r in rows}
 
     @classmethod
     async def connect(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> Database:
@@ -216,8 +244,9 @@ class Database:
         """Start a transaction with ``scope`` applied; ``end`` must follow."""
         conn = await self.pool.acquire()
         try:
-            return await _start(conn, scope)
+            return await _start(conn, scope, self.limits)
         except BaseException:
+            conn.terminate()  # a connection that failed half-way (the server died, say) is never reused
             await self.pool.release(conn)
             raise
 
@@ -225,6 +254,11 @@ class Database:
         """Commit or roll back ``session``'s transaction and give its connection back."""
         try:
             await _finish(session, commit=commit)
+        except BaseException:
+            # A transaction that could not end cleanly leaves its connection in an unknown state: drop it, and
+            # the pool opens a fresh one when it is next needed.
+            session.conn.terminate()
+            raise
         finally:
             await self.pool.release(session.conn)
 
@@ -259,7 +293,7 @@ class SingleConnectionDatabase(Database):
     async def begin(self, scope: DbScope) -> Session:
         await self._serial.acquire()
         try:
-            return await _start(self.conn, scope)
+            return await _start(self.conn, scope, self.limits)
         except BaseException:
             self._serial.release()
             raise
@@ -274,9 +308,15 @@ class SingleConnectionDatabase(Database):
             finally:
                 self._serial.release()
 
+    async def migration_revisions(self, *, wait_s: float = 2.0) -> set[str]:
+        async with self._serial:
+            rows = await self.conn.fetch("SELECT version_num FROM alembic_version", timeout=wait_s)
+        return {r["version_num"] for r in rows}
+
     async def close(self) -> None:
         self.conn.remove_query_logger(self._dispatch)
 
 
 _RESET_SCOPE = """RESET ROLE; SELECT set_config('yibao.read_prefix', '', true),
-    set_config('yibao.write_prefix', '', true), set_config('yibao.subject_id', '', true)"""
+    set_config('yibao.write_prefix', '', true), set_config('yibao.subject_id', '', true),
+    set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true)"""

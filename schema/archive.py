@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from domain import archive, subjects
 from domain.access import PrincipalKind as _PrincipalKind
 from domain.archive import RecordFilter
+from domain.errors import InvalidInput
 from domain.paging import page_size, sort_key
 from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordCategory as _RecordCategory
@@ -119,6 +120,8 @@ class RecordContentInput:
     details: JSON | None = None
 
     def to_domain(self) -> RecordContent:
+        if self.details is not None and not isinstance(self.details, dict):
+            raise InvalidInput("details 必须是 JSON 对象。", field="details")
         return RecordContent(
             title=self.title,
             facts=self.facts,

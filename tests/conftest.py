@@ -74,7 +74,9 @@ async def db(conn: asyncpg.Connection) -> AsyncIterator[SingleConnectionDatabase
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(database_url=None, jwt_secret="test-secret-0123456789abcdef0123456789", jwt_issuer="yibao-test")
+    # Tests mint tokens for officers they never insert; tests/e2e/test_tokens.py turns the officer check on.
+    return Settings(database_url=None, jwt_secret="test-secret-0123456789abcdef0123456789", jwt_issuer="yibao-test",
+                    check_officers=False)
 
 
 @pytest.fixture

@@ -135,6 +135,10 @@ def _selection(t: Any, path: tuple[str, ...] = (), depth: int = 0) -> str:
         if any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined for a in f.args.values()):
             continue
         inner = _unwrap(f.type)
+        if t.name == "Region" and name in ("children", "ancestors"):
+            continue  # the public region tree holds no personal value; its lists are costed at their real size
+        if t.name == "PublicInstitution" and name in ("records", "commitments") and depth > 0:
+            continue  # an institution's own page lists are swept where it is the root (publicInstitution)
         if isinstance(inner, GraphQLObjectType | GraphQLUnionType):
             if inner.name in path or depth >= 4:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 import uuid
 from collections.abc import AsyncIterator
 
@@ -37,10 +38,9 @@ TABLES = ("objection", "repair_application", "evidence_file", "domain_event")
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(settings: Settings) -> Settings:
     """Room in the request body for a file just over the evidence limit, base64-encoded."""
-    return Settings(database_url=None, jwt_secret="test-secret-0123456789abcdef0123456789", jwt_issuer="yibao-test",
-                    max_body_bytes=4 * MAX_EVIDENCE_BYTES)
+    return replace(settings, max_body_bytes=4 * MAX_EVIDENCE_BYTES)
 
 
 @pytest.fixture
