@@ -24,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -32,6 +33,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 PAGE_ARGUMENT = "first"
+ENTITIES_FIELD, REPRESENTATIONS = "_entities", "representations"  # each representation resolves one entity
 
 
 def operation_cost(*, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
@@ -79,7 +81,23 @@ class _Walker:
             return parent.fields.get(name)
         return None
 
+    def _representations(self, node: FieldNode) -> int | None:
+        """How many entities a federation ``_entities`` selection resolves: one per representation."""
+        if node.name.value != ENTITIES_FIELD:
+            return None
+        for arg in node.arguments or ():
+            if arg.name.value == REPRESENTATIONS:
+                value: Any = arg.value
+                if isinstance(value, VariableNode):
+                    given = self.variables.get(value.name.value)
+                    return max(1, len(given)) if isinstance(given, list) else 1
+                return max(1, len(value.values)) if isinstance(value, ListValueNode) else 1
+        return 1
+
     def _page(self, node: FieldNode, field: Any) -> int:
+        entities = self._representations(node)
+        if entities is not None:
+            return entities
         for arg in node.arguments or ():
             if arg.name.value == PAGE_ARGUMENT:
                 value: Any = None

@@ -28,6 +28,7 @@ from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.redaction import PublicIndividual as _PublicIndividual
 from domain.rules.redaction import PublicInstitution as _PublicInstitution
 from schema.context import Context, parse_uuid
+from schema.entities import public_institution_reference, public_item_reference
 from schema.enums import Grade, RecordCategory, RecordKind, SubjectClass
 from schema.types import CountedPage, PageInfo, Region, region_of
 
@@ -44,7 +45,8 @@ class PublicListKind(Enum):
     POOR_GRADE = "poor_grade"  # 信用等级差名单: published results graded C, D or E
 
 
-@strawberry.type(description="What the public sees of an institution: its name, code, class and region.")
+@strawberry.federation.type(keys=["unifiedSocialCreditCode"],
+                            description="What the public sees of an institution: its name, code, class and region.")
 class PublicInstitution:
     name: str
     unified_social_credit_code: str
@@ -55,6 +57,11 @@ class PublicInstitution:
     def of(cls, s: _PublicInstitution) -> PublicInstitution:
         return cls(name=s.name, unified_social_credit_code=s.unified_social_credit_code,
                    subject_class=s.subject_class, region=region_of(s.region_code))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, unified_social_credit_code: str) -> PublicInstitution:
+        """An institution with published information, by its unified social credit code (federation key)."""
+        return cls.of(await public_institution_reference(info.context, unified_social_credit_code))
 
 
 @strawberry.type(description="What the public sees of an individual: a masked name and ID, class and region.")
@@ -78,9 +85,10 @@ def public_subject_of(s: _PublicInstitution | _PublicIndividual) -> PublicInstit
     return PublicInstitution.of(s) if isinstance(s, _PublicInstitution) else PublicIndividual.of(s)
 
 
-@strawberry.type(description="A published record: that it exists, its kind, dates and window; no amounts, "
-                             "facts or details (001 art.21).")
+@strawberry.federation.type(keys=["id"], description="A published record: that it exists, its kind, dates and "
+                                          "window; no amounts, facts or details (001 art.21).")
 class PublicRecord:
+    id: strawberry.ID = strawberry.field(description="The publication's stable id (a federation key).")
     category: RecordCategory
     kind: RecordKind
     title: str | None = strawberry.field(description="Only where the jurisdiction's redaction policy shows it.")
@@ -100,16 +108,24 @@ class PublicRecord:
     def of(cls, item: PublicItem) -> PublicRecord:
         r = item.record
         assert r is not None, "a public record item carries a record"
-        return cls(category=r.category, kind=r.kind, title=r.title, department=r.department,
+        return cls(id=strawberry.ID(str(item.id)), category=r.category, kind=r.kind, title=r.title,
+                   department=r.department,
                    occurred_on=r.occurred_on, decided_on=r.decided_on, legal_basis=r.legal_basis,
                    penalty_until=r.penalty_until, clauses=list(r.clauses), published_at=item.published_at,
                    public_until=item.public_until, region=region_of(item.region_code),
                    publisher_region=region_of(item.publisher_region), subject=public_subject_of(item.subject))
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PublicRecord:
+        """A published record by its stable id (federation key); NOT_FOUND once it leaves its window."""
+        return cls.of(await public_item_reference(info.context, str(id), result=False))
 
-@strawberry.type(description="A published credit evaluation result of an institution (001 art.22): its grade "
-                             "and cycle year; the score and the report are not public.")
+
+@strawberry.federation.type(keys=["id"], description="A published credit evaluation result of an institution "
+                                          "(001 art.22): its grade and cycle year; the score and the report are "
+                                          "not public.")
 class PublicGrade:
+    id: strawberry.ID = strawberry.field(description="The publication's stable id (a federation key).")
     grade: Grade
     cycle_year: int
     published_at: datetime | None
@@ -123,9 +139,15 @@ class PublicGrade:
     def of(cls, item: PublicItem) -> PublicGrade:
         r = item.result
         assert r is not None and isinstance(item.subject, _PublicInstitution), "a result item of an institution"
-        return cls(grade=r.grade, cycle_year=r.cycle_year, published_at=item.published_at,
+        return cls(id=strawberry.ID(str(item.id)), grade=r.grade, cycle_year=r.cycle_year,
+                   published_at=item.published_at,
                    public_until=item.public_until, region=region_of(item.region_code),
                    publisher_region=region_of(item.publisher_region), institution=PublicInstitution.of(item.subject))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PublicGrade:
+        """A published evaluation result by its stable id (federation key); NOT_FOUND once it is withdrawn."""
+        return cls.of(await public_item_reference(info.context, str(id), result=True))
 
 
 PublicListItem = Annotated[PublicRecord | PublicGrade, strawberry.union(

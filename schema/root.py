@@ -19,11 +19,13 @@ from strawberry.tools import merge_types
 
 from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.cost import query_cost_limiter
+from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.public import PublicationMutation, PublicQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
+FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery)
@@ -42,8 +44,9 @@ class NameTheOperationSpan(SchemaExtension):
         yield
 
 
-class FederatedSchema(strawberry.federation.Schema):
-    """The federation schema, logging only what is our fault: client mistakes are answered, not logged."""
+class FederatedSchema(EntityResolution, strawberry.federation.Schema):
+    """The federation schema, logging only what is our fault: client mistakes are answered, not logged;
+    ``_entities`` answers each representation on its own (schema/entities.py)."""
 
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def, override]
         from domain.errors import DomainError
@@ -67,6 +70,8 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
         query=query,
         mutation=mutation,
         subscription=FeedSubscription,
+        # The lowest version whose directives we use (@key, @shareable): gateways older than the newest accept it.
+        federation_version=FEDERATION_VERSION,
         # Factories, not instances: strawberry builds fresh extensions per request, while the parser and
         # validation caches live at module level and are shared by every request.
         extensions=[
