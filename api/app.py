@@ -51,6 +51,7 @@ def federation_scopes() -> dict[str, FederationScope]:
             raise ValueError(f"federation client {client_id!r}: fields {sorted(unknown)} cannot be shared; "
                              f"choose from {sorted(FEDERATION_SHAREABLE_FIELDS)}")
         out[client_id] = FederationScope(client_id=client_id, region_code=c.region_code, fields=c.fields,
+                                         kind=c.kind, department=c.department,
                                          name=c.name)
     return out
 

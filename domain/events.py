@@ -52,6 +52,8 @@ class EventType(StrEnum):
     RULESET_ACTIVATED = "ruleset.activated"
     INSPECTION_PLAN_PUBLISHED = "inspection_plan.published"
     WARNING_RAISED = "warning.raised"
+    JOINT_MEASURES_IMPOSED = "joint_measures.imposed"  # 联合惩戒 (issue 9)
+    JOINT_MEASURES_LIFTED = "joint_measures.lifted"
 
 
 _B, _S, _P = Audience.BUREAU, Audience.SUBJECT, Audience.PUBLIC
@@ -75,6 +77,9 @@ AUDIENCES: Mapping[EventType, frozenset[Audience]] = MappingProxyType({
     EventType.RULESET_ACTIVATED: frozenset({_B}),
     EventType.INSPECTION_PLAN_PUBLISHED: frozenset({_B, _P, Audience.FEDERATION}),
     EventType.WARNING_RAISED: frozenset({_B}),
+    # The serious-dishonesty list is public, so are the joint measures that follow from it (issue 9).
+    EventType.JOINT_MEASURES_IMPOSED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.JOINT_MEASURES_LIFTED: frozenset({_B, _S, _P, Audience.FEDERATION}),
 })
 
 

@@ -191,3 +191,6 @@ metadata = SQLModel.metadata
 
 # The other capabilities declare their tables in modules of their own; import them so this metadata is whole.
 from domain import evaluation_tables, event_tables  # noqa: E402, F401
+
+# isort: split
+from domain import exchange_tables  # noqa: E402, F401

@@ -21,6 +21,7 @@ from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.cost import query_cost_limiter
 from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
+from schema.exchange import ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.public import PublicationMutation, PublicQuery
 
@@ -28,7 +29,7 @@ SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery)
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, ExchangeQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation)
 
 
