@@ -70,6 +70,7 @@ def create_app(
     settings = settings or load_settings()
     authz = authorizer or default_authorizer()
     clients = dict(federation_scopes() if federation is None else federation)
+    banks = {cid: c.name or cid for cid, c in clients.items() if c.kind == "bank"}  # 医保e贷 (issue 9)
     schema = build_schema(
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
@@ -160,6 +161,7 @@ def create_app(
                           federation=clients.get(principal.id) if principal.kind is PrincipalKind.FEDERATION
                           else None),
             max_page_size=settings.max_page_size,
+            banks=banks,
         )
         with tracer.start_as_current_span(
             "graphql.operation",

@@ -3,12 +3,14 @@ clients, consent-based bank access, and the province's oversight of its bureaus.
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
 
 import strawberry
 
-from domain.exchange import joint, push
-from schema.context import Context
+from domain.exchange import consent, joint, push
+from schema.context import Context, parse_uuid
 
 Info = strawberry.Info[Context, None]
 
@@ -71,6 +73,63 @@ class JointPunishedSubject:
                              for m in s.measures])
 
 
+@strawberry.type(name="BankConsent", description="医保e贷: a consent to a named bank, for a purpose and a period.")
+class BankConsentType:
+    id: strawberry.ID
+    bank: str = strawberry.field(description="The bank client's id.")
+    bank_name: str
+    purpose: str
+    valid_from: datetime
+    valid_until: datetime
+    revoked_at: datetime | None
+    active: bool = strawberry.field(description="Whether the bank may read your credit summary now.")
+
+    @classmethod
+    def of(cls, c: consent.ConsentView, now: datetime) -> BankConsentType:
+        return cls(id=strawberry.ID(str(c.id)), bank=c.bank_client, bank_name=c.bank_name, purpose=c.purpose,
+                   valid_from=c.valid_from, valid_until=c.valid_until, revoked_at=c.revoked_at, active=c.active(now))
+
+
+@strawberry.type(description="One read a bank made of your credit summary (查询记录).")
+class BankAccess:
+    bank: str
+    bank_name: str
+    purpose: str
+    what: str
+    accessed_at: datetime
+
+
+@strawberry.type(description="A line of the credit report, as a consented bank reads it.")
+class BankReportLine:
+    line_no: int
+    item_code: str
+    clause: str
+    points: Decimal
+    explanation: str
+
+
+@strawberry.type(description="A measure that applies to the subject, as a consented bank reads it.")
+class BankMeasure:
+    code: str
+    description: str
+    clause: str
+    applies_in_year: int
+
+
+@strawberry.type(description="信用概况 a bank reads with the subject's consent; every read is logged for the subject.")
+class BankCreditSummary:
+    subject_name: str
+    subject_code: str
+    purpose: str
+    consent_until: datetime
+    cycle_year: int | None
+    as_of: date | None
+    grade: str | None
+    score: Decimal | None
+    report_lines: list[BankReportLine]
+    measures: list[BankMeasure]
+
+
 @strawberry.type
 class ExchangeQuery:
     @strawberry.field(description="The provincial platform push reconciliation for your subtree (001 art.5).")
@@ -88,3 +147,50 @@ class ExchangeQuery:
         found = await joint.joint_measures(session=await ctx.session(), access=ctx.access, region_code=region_code,
                                            limit=max(1, min(first, ctx.max_page_size)))
         return [JointPunishedSubject.of(s) for s in found]
+
+    @strawberry.field(description="Banks only (医保e贷): a subject's credit summary, while it has given you consent.")
+    async def bank_credit_summary(self, info: Info, subject_code: str) -> BankCreditSummary:
+        ctx = info.context
+        s = await consent.credit_summary_for_bank(session=await ctx.session(), access=ctx.access,
+                                                  subject_code=subject_code)
+        return BankCreditSummary(
+            subject_name=s.subject_name, subject_code=s.subject_code, purpose=s.purpose, consent_until=s.consent_until,
+            cycle_year=s.cycle_year, as_of=s.as_of, grade=s.grade, score=s.score,
+            report_lines=[BankReportLine(line_no=x.line_no, item_code=x.item_code, clause=x.clause, points=x.points,
+                                         explanation=x.explanation) for x in s.lines],
+            measures=[BankMeasure(code=m.code, description=m.description, clause=m.clause,
+                                  applies_in_year=m.applies_in_year) for m in s.measures])
+
+    @strawberry.field(description="A subject's consents to banks, newest first.")
+    async def my_bank_consents(self, info: Info) -> list[BankConsentType]:
+        ctx = info.context
+        found = await consent.my_bank_consents(session=await ctx.session(), access=ctx.access, banks=ctx.banks)
+        return [BankConsentType.of(c, ctx.now()) for c in found]
+
+    @strawberry.field(description="Every read a bank made of your credit summary, newest first.")
+    async def my_bank_accesses(self, info: Info, first: int = 100) -> list[BankAccess]:
+        ctx = info.context
+        found = await consent.my_bank_accesses(session=await ctx.session(), access=ctx.access, banks=ctx.banks,
+                                               limit=max(1, min(first, ctx.max_page_size)))
+        return [BankAccess(bank=a.bank_client, bank_name=a.bank_name, purpose=a.purpose, what=a.what,
+                           accessed_at=a.accessed_at) for a in found]
+
+
+@strawberry.type
+class ExchangeMutation:
+    @strawberry.mutation(description="医保e贷: let a named bank read your credit summary for a purpose, until a time.")
+    async def grant_bank_consent(self, info: Info, bank: str, purpose: str,
+                                 valid_until: datetime) -> BankConsentType:
+        ctx = info.context
+        found = await consent.grant_bank_consent(session=await ctx.session(), access=ctx.access, banks=ctx.banks,
+                                                 bank_client=bank, purpose=purpose, valid_until=valid_until,
+                                                 now=ctx.now())
+        return BankConsentType.of(found, ctx.now())
+
+    @strawberry.mutation(description="Withdraw a consent at once: the bank's next read is refused.")
+    async def revoke_bank_consent(self, info: Info, id: strawberry.ID) -> BankConsentType:
+        ctx = info.context
+        key: uuid.UUID = parse_uuid(id, field="id")
+        found = await consent.revoke_bank_consent(session=await ctx.session(), access=ctx.access, banks=ctx.banks,
+                                                  id=key, now=ctx.now())
+        return BankConsentType.of(found, ctx.now())

@@ -21,7 +21,7 @@ from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.cost import query_cost_limiter
 from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
-from schema.exchange import ExchangeQuery
+from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.public import PublicationMutation, PublicQuery
 
@@ -30,7 +30,7 @@ FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, ExchangeQuery)
-MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation)
+MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, ExchangeMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):

@@ -10,9 +10,10 @@ access log, bureau registry and the province's deadlines.
   from its publication until its end or take-down (``lifted_at``). Department clients read the
   ``shared_joint_measure`` view (active measures, with the institution's name and code, individuals masked).
 - ``bank_consent`` / ``bank_access``: a subject's consent to a named bank for a purpose and period, and every
-  read the bank made under it. The federation role sees only its own client's consents (the actor setting).
+  read the bank made under it.
 - ``oversight_deadline``: a province's deadlines, in days, from decision to entry and from entry to
   confirmation (001 art.30 oversight); a province without a row uses the defaults in domain/exchange/oversight.py.
+- ``bank_*`` views: what a bank reads of a subject, only under a valid consent of that subject (see BANK_VIEWS).
 
 Regional tables get the same row-level security as the archive (yibao_scope_allows).
 
@@ -127,6 +128,40 @@ FROM joint_measure m JOIN subject s ON s.id = m.subject_id
 WHERE m.lifted_at IS NULL AND (m.ends_on IS NULL OR m.ends_on >= (now() AT TIME ZONE 'Asia/Shanghai')::date);
 """
 
+# A bank reads a subject's credit summary through these views only. Each row exists only while the calling bank
+# (the actor setting of its transaction) holds an unrevoked, unexpired consent of that subject: the database itself
+# enforces "only with consent, never another subject's data", whatever the resolver does.
+BANK_VIEWS = """
+CREATE VIEW bank_consented_subject WITH (security_barrier = true) AS
+SELECT c.id AS consent_id, c.bank_client, c.purpose, c.valid_until, s.id AS subject_id, s.code, s.name,
+       s.kind AS subject_kind, s.subject_class, s.region_code
+FROM bank_consent c JOIN subject s ON s.id = c.subject_id
+WHERE 'federation:' || c.bank_client = current_setting('yibao.actor', true)
+  AND c.revoked_at IS NULL AND c.valid_from <= now() AND c.valid_until > now();
+
+CREATE VIEW bank_credit_result WITH (security_barrier = true) AS
+SELECT b.consent_id, e.id AS result_id, e.subject_id, e.cycle_year, e.as_of, e.grade, e.score, e.ruleset_code
+FROM bank_consented_subject b JOIN evaluation_result e ON e.subject_id = b.subject_id AND e.superseded_at IS NULL;
+
+CREATE VIEW bank_credit_line WITH (security_barrier = true) AS
+SELECT r.result_id, l.line_no, l.item_code, l.clause, l.points, l.explanation
+FROM bank_credit_result r JOIN evaluation_line l ON l.result_id = r.result_id;
+
+CREATE VIEW bank_credit_measure WITH (security_barrier = true) AS
+SELECT r.result_id, m.code, m.description, m.clause, m.applies_in_year
+FROM bank_credit_result r JOIN applied_measure m ON m.result_id = r.result_id;
+
+-- The bank's reads are logged in its own transaction, only under a consent it holds now.
+CREATE POLICY bank_access_bank_insert ON bank_access FOR INSERT TO yibao_federation
+    WITH CHECK (EXISTS (SELECT 1 FROM bank_consented_subject b
+                        WHERE b.consent_id = bank_access.consent_id AND b.subject_id = bank_access.subject_id
+                          AND b.bank_client = bank_access.bank_client));
+REVOKE ALL ON bank_consented_subject, bank_credit_result, bank_credit_line, bank_credit_measure FROM PUBLIC;
+GRANT SELECT ON bank_consented_subject, bank_credit_result, bank_credit_line, bank_credit_measure
+    TO yibao_federation;
+GRANT INSERT ON bank_access TO yibao_federation;
+"""
+
 FEDERATION_POLICIES = """
 -- The federation feed (domain/feed.py) reads domain_event as the federation role, which 0007 left without a grant:
 -- department clients must see the joint measures announced to them. Only events meant for federation clients;
@@ -134,9 +169,6 @@ FEDERATION_POLICIES = """
 GRANT SELECT ON domain_event TO yibao_federation;
 CREATE POLICY domain_event_federation_read ON domain_event FOR SELECT TO yibao_federation
     USING ('federation' = ANY (audiences));
--- A bank (a federation client) sees its own consents only, and nothing else of this table.
-CREATE POLICY bank_consent_bank_read ON bank_consent FOR SELECT TO yibao_federation
-    USING ('federation:' || bank_client = current_setting('yibao.actor', true));
 """
 
 GRANTS = """
@@ -146,7 +178,6 @@ GRANT SELECT ON exchange_bureau, oversight_deadline TO yibao_app;
 GRANT SELECT, INSERT, UPDATE ON platform_push, joint_measure, bank_consent TO yibao_app;
 GRANT SELECT, INSERT ON bank_access TO yibao_app;
 GRANT SELECT ON shared_joint_measure TO yibao_app, yibao_federation;
-GRANT SELECT ON bank_consent TO yibao_federation;
 """
 
 
@@ -165,11 +196,16 @@ CREATE POLICY {table}_update ON {table} FOR UPDATE TO yibao_app USING ({write}) 
 
 
 def upgrade() -> None:
-    run_script(TABLES + _policies() + FEDERATION_POLICIES + GRANTS)
+    run_script(TABLES + _policies() + FEDERATION_POLICIES + GRANTS + BANK_VIEWS)
 
 
 def downgrade() -> None:
     run_script("""
+DROP POLICY bank_access_bank_insert ON bank_access;
+DROP VIEW bank_credit_measure;
+DROP VIEW bank_credit_line;
+DROP VIEW bank_credit_result;
+DROP VIEW bank_consented_subject;
 DROP POLICY domain_event_federation_read ON domain_event;
 REVOKE SELECT ON domain_event FROM yibao_federation;
 DROP VIEW shared_joint_measure;
