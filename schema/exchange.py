@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import strawberry
 
-from domain.exchange import consent, joint, push
+from domain.exchange import consent, joint, oversight, push
 from schema.context import Context, parse_uuid
 
 Info = strawberry.Info[Context, None]
@@ -130,6 +130,32 @@ class BankCreditSummary:
     measures: list[BankMeasure]
 
 
+@strawberry.type(description="One lower bureau's timeliness: decision → entry → confirmation, in days.")
+class BureauTimeliness:
+    region_code: str
+    bureau: str
+    records: int
+    avg_days_to_entry: Decimal | None
+    max_days_to_entry: int | None
+    avg_days_to_confirmation: Decimal | None
+    max_days_to_confirmation: int | None
+    unconfirmed: int
+    late_entries: int = strawberry.field(description="Entered later than the province's deadline after decision.")
+    late_confirmations: int = strawberry.field(description="Confirmed (or still unconfirmed) past the deadline.")
+
+
+@strawberry.type(description="信息报送监督 (001 art.30): every lower bureau's timeliness and the late ones named.")
+class OversightReport:
+    province_code: str
+    since: date
+    until: date
+    entry_days: int
+    confirmation_days: int
+    bureaus: list[BureauTimeliness]
+    late_bureaus: list[str]
+    notice: str = strawberry.field(description="The notice (通报) naming the late bureaus, ready to publish.")
+
+
 @strawberry.type
 class ExchangeQuery:
     @strawberry.field(description="The provincial platform push reconciliation for your subtree (001 art.5).")
@@ -174,6 +200,22 @@ class ExchangeQuery:
                                                limit=max(1, min(first, ctx.max_page_size)))
         return [BankAccess(bank=a.bank_client, bank_name=a.bank_name, purpose=a.purpose, what=a.what,
                            accessed_at=a.accessed_at) for a in found]
+
+    @strawberry.field(description="Province bureaus only: how fast each lower bureau entered and confirmed the "
+                                  "information decided in a period, and which were late (001 art.30).")
+    async def oversight_report(self, info: Info, province_code: str, since: date, until: date) -> OversightReport:
+        ctx = info.context
+        r = await oversight.oversight_report(session=await ctx.session(), access=ctx.access,
+                                             province_code=province_code, since=since, until=until,
+                                             today=ctx.today())
+        return OversightReport(
+            province_code=r.province_code, since=r.since, until=r.until, entry_days=r.entry_days,
+            confirmation_days=r.confirmation_days, late_bureaus=r.late_bureaus, notice=r.notice,
+            bureaus=[BureauTimeliness(
+                region_code=b.region_code, bureau=b.bureau, records=b.records, avg_days_to_entry=b.avg_days_to_entry,
+                max_days_to_entry=b.max_days_to_entry, avg_days_to_confirmation=b.avg_days_to_confirmation,
+                max_days_to_confirmation=b.max_days_to_confirmation, unconfirmed=b.unconfirmed,
+                late_entries=b.late_entries, late_confirmations=b.late_confirmations) for b in r.bureaus])
 
 
 @strawberry.type

@@ -149,3 +149,23 @@ def missing_fields(row: dict[str, str]) -> list[str]:
     if row["CF_XDR_LB"] == INSTITUTION:
         required.append("CF_XDR_SHXYM")
     return [f for f in required if not row[f]]
+
+
+# The province's oversight of its bureaus (001 art.30: information not pushed, or not pushed in time). The seeds
+# set no number of days; the national 双公示 rule is publication within 7 working days of the decision, which we
+# read as 7 calendar days for entry after the decision and 7 more for review and confirmation after entry. A
+# province sets its own in ``oversight_deadline``; the SQL of domain/exchange/oversight.py compares with the same
+# numbers, passed as parameters.
+DEFAULT_ENTRY_DAYS = 7
+DEFAULT_CONFIRMATION_DAYS = 7
+
+
+def entry_late(*, decided_on: date, entered_on: date, entry_days: int = DEFAULT_ENTRY_DAYS) -> bool:
+    """Whether information was entered later than ``entry_days`` after its decision."""
+    return (entered_on - decided_on).days > entry_days
+
+
+def confirmation_late(*, entered_on: date, confirmed_on: date | None, today: date,
+                      confirmation_days: int = DEFAULT_CONFIRMATION_DAYS) -> bool:
+    """Whether confirmation came (or, still missing, is) later than ``confirmation_days`` after entry."""
+    return ((confirmed_on or today) - entered_on).days > confirmation_days

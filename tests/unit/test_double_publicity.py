@@ -62,3 +62,19 @@ def test_a_category_outside_the_standard_falls_back_and_missing_codes_are_named(
     row = to_double_publicity(replace(PENALTY, penalty_category="自创类别", amount=None, authority_code=""))
     assert row["CF_CFLB"] == "其他"
     assert missing_fields(row) == ["CF_CFJGDM"]
+
+
+def test_entry_on_the_seventh_day_is_in_time_and_on_the_eighth_late() -> None:
+    from domain.rules.double_publicity import entry_late
+
+    assert not entry_late(decided_on=date(2026, 6, 1), entered_on=date(2026, 6, 8))
+    assert entry_late(decided_on=date(2026, 6, 1), entered_on=date(2026, 6, 9))
+
+
+def test_an_unconfirmed_record_becomes_late_as_days_pass() -> None:
+    from domain.rules.double_publicity import confirmation_late
+
+    assert not confirmation_late(entered_on=date(2026, 6, 1), confirmed_on=None, today=date(2026, 6, 8))
+    assert confirmation_late(entered_on=date(2026, 6, 1), confirmed_on=None, today=date(2026, 6, 9))
+    assert confirmation_late(entered_on=date(2026, 6, 1), confirmed_on=date(2026, 6, 20), today=date(2026, 6, 20),
+                             confirmation_days=10)
