@@ -88,6 +88,7 @@ def federation_scopes() -> dict[str, FederationScope]:
             raise ValueError(f"federation client {client_id!r}: fields {sorted(unknown)} cannot be shared; "
                              f"choose from {sorted(FEDERATION_SHAREABLE_FIELDS)}")
         out[client_id] = FederationScope(client_id=client_id, region_code=c.region_code, fields=c.fields,
+                                         kind=c.kind, department=c.department,
                                          name=c.name)
     return out
 
@@ -106,6 +107,7 @@ def create_app(
     settings = settings or load_settings()
     authz = authorizer or default_authorizer()
     clients = dict(federation_scopes() if federation is None else federation)
+    banks = {cid: c.name or cid for cid, c in clients.items() if c.kind == "bank"}  # 医保e贷 (issue 9)
     schema = build_schema(
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
@@ -239,7 +241,7 @@ def create_app(
         access = Access(principal=principal, authorizer=authz,
                         # A federation client's sharing scope is looked up here, once per request.
                         federation=clients.get(principal.id) if principal.kind is PrincipalKind.FEDERATION else None)
-        context = Context(db=db, access=access, max_page_size=settings.max_page_size)
+        context = Context(db=db, access=access, max_page_size=settings.max_page_size, banks=banks)
         key = request.headers.get(idempotency.HEADER)
         # Keys are for writers on the app role (officers, subjects); other principals cannot write.
         use_key = key is not None and access.db_scope().role == APP_ROLE

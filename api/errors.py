@@ -141,7 +141,8 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
         # A variable that does not coerce (an unknown enum value ...): strawberry keeps the KeyError behind it.
         return {**error_body(BAD_USER_INPUT, err.message), **base}
     if isinstance(original, DomainError):
-        log.info("refused: %s %s", original.code, original.message)
+        if not (err.path and err.path[0] == "_entities"):  # schema/entities.py logs one line for all of them
+            log.info("refused: %s %s", original.code, original.message)
         details = {k: v for k, v in original.details.items() if v is not None}
         if language == EN and isinstance(details.get("problems"), list):
             details["problems"] = [{**p, "message": p.get("en", p.get("message"))} if isinstance(p, dict) else p

@@ -26,6 +26,10 @@ class FederationClient:
     region_code: str
     fields: frozenset[str]
     name: str = ""
+    # issue 9: "department" (a government department bound by joint measures, named in ``department``) or
+    # "bank" (医保e贷: reads a subject's credit summary only with that subject's consent)
+    kind: str = "department"
+    department: str = ""
 
 
 def federation_path() -> Path:
@@ -47,6 +51,10 @@ def load_federation_clients(path: Path | None = None) -> dict[str, FederationCli
         fields = entry.get("fields", [])
         if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
             raise ValueError(f"{source}: client {client_id!r}: 'fields' must be a list of names")
+        kind = str(entry.get("kind", "department"))
+        if kind not in ("department", "bank"):
+            raise ValueError(f"{source}: client {client_id!r}: 'kind' must be 'department' or 'bank'")
         out[client_id] = FederationClient(client_id=client_id, region_code=entry["region"],
-                                          fields=frozenset(fields), name=str(entry.get("name", "")))
+                                          fields=frozenset(fields), name=str(entry.get("name", "")),
+                                          kind=kind, department=str(entry.get("department", "")))
     return out

@@ -77,6 +77,8 @@ class FederationScope:
     region_code: str
     fields: frozenset[str] = frozenset()
     name: str = ""
+    kind: str = "department"  # or "bank" (issue 9: consent-based access only)
+    department: str = ""  # the department a department client speaks for (joint punishment, issue 9)
 
 
 class Authorizer(Protocol):

@@ -62,6 +62,8 @@ class EventType(StrEnum):
     REPAIR_REFUSED = "repair.refused"
     REPAIR_REVOKED = "repair.revoked"
     RECORD_REPAIRED = "record.repaired"
+    JOINT_MEASURES_IMPOSED = "joint_measures.imposed"  # 联合惩戒 (issue 9)
+    JOINT_MEASURES_LIFTED = "joint_measures.lifted"
 
 
 _B, _S, _P = Audience.BUREAU, Audience.SUBJECT, Audience.PUBLIC
@@ -95,6 +97,9 @@ AUDIENCES: Mapping[EventType, frozenset[Audience]] = MappingProxyType({
     EventType.REPAIR_REFUSED: frozenset({_B, _S}),
     EventType.REPAIR_REVOKED: frozenset({_B, _S}),
     EventType.RECORD_REPAIRED: frozenset({_B, _S}),
+    # The serious-dishonesty list is public, so are the joint measures that follow from it (issue 9).
+    EventType.JOINT_MEASURES_IMPOSED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.JOINT_MEASURES_LIFTED: frozenset({_B, _S, _P, Audience.FEDERATION}),
 })
 
 

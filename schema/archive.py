@@ -200,7 +200,8 @@ class ArchiveQuery:
         return [Region.from_data(r) for r in found if level is None or r.level == level]
 
     @strawberry.field(description="One subject by id or by its code, within your region.")
-    async def subject(self, info: Info, id: strawberry.ID | None = None, code: str | None = None) -> SubjectType:
+    async def subject(self, info: Info, id: strawberry.ID | None = None,
+                      code: str | None = None) -> SubjectType | None:
         ctx = info.context
         row = await subjects.get_subject(
             session=await ctx.session(), access=ctx.access, id=parse_uuid(id, field="id") if id else None, code=code
@@ -252,7 +253,7 @@ class ArchiveQuery:
         return [RegionCount(region=region_of(code), count=n) for code, _, n in rows]
 
     @strawberry.field(description="One credit record with its versions and history.")
-    async def record(self, info: Info, id: strawberry.ID) -> CreditRecordType:
+    async def record(self, info: Info, id: strawberry.ID) -> CreditRecordType | None:
         ctx = info.context
         view = await archive.get_record(session=await ctx.session(), access=ctx.access, id=parse_uuid(id, field="id"))
         return CreditRecordType(view=view)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -24,10 +24,12 @@ class Context:
     """What a request carries through its resolvers. The API creates it and calls ``finish``."""
 
     def __init__(
-        self, *, db: Database, access: Access, max_page_size: int = 100, now: Callable[[], datetime] | None = None
+        self, *, db: Database, access: Access, max_page_size: int = 100, now: Callable[[], datetime] | None = None,
+        banks: Mapping[str, str] | None = None,
     ) -> None:
         self.db = db
         self.access = access
+        self.banks: Mapping[str, str] = banks or {}  # configured bank clients (医保e贷, issue 9): id -> name
         self.max_page_size = max_page_size
         # Live subscriptions: the process's hub (api/subscriptions.py), set by the API when it listens.
         self.subscribe: Callable[..., AsyncIterator[Any]] | None = None

@@ -119,6 +119,8 @@ def _is_list(graphql_type: Any) -> bool:
     inner = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
     return isinstance(inner, GraphQLList)
 
+ENTITIES_FIELD, REPRESENTATIONS = "_entities", "representations"  # each representation resolves one entity
+
 
 def operation_cost(*, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
                    variables: Mapping[str, Any] | None, max_page: int) -> int:
@@ -199,11 +201,25 @@ class _Walker:
             return parent.fields.get(name)
         return None
 
+    def _representations(self, node: FieldNode) -> int | None:
+        """How many entities a federation ``_entities`` selection resolves: one per representation."""
+        if node.name.value != ENTITIES_FIELD:
+            return None
+        for arg in node.arguments or ():
+            if arg.name.value == REPRESENTATIONS:
+                value: Any = arg.value
+                if isinstance(value, VariableNode):
+                    given = self.variables.get(value.name.value)
+                    return max(1, len(given)) if isinstance(given, list) else 1
+                return max(1, len(value.values)) if isinstance(value, ListValueNode) else 1
+        return 1
+
     def _page(self, node: FieldNode, field: Any) -> int:
         """How many times the field's selection can appear per parent object."""
         name = node.name.value
-        if name == "_entities":
-            return self._representations(node)
+        entities = self._representations(node)
+        if entities is not None:
+            return entities
         for arg in node.arguments or ():
             if arg.name.value == PAGE_ARGUMENT:
                 value: Any = None
@@ -218,16 +234,6 @@ class _Walker:
         if not _is_list(field.type) or name == "edges":
             return 1
         return UNPAGED_LIST_MAX
-
-    def _representations(self, node: FieldNode) -> int:
-        for arg in node.arguments or ():
-            if arg.name.value == "representations":
-                if isinstance(arg.value, ListValueNode):
-                    return max(1, len(arg.value.values))
-                if isinstance(arg.value, VariableNode):
-                    value = self.variables.get(arg.value.name.value)
-                    return max(1, len(value)) if isinstance(value, list) else 1
-        return 1
 
 
 def query_cost_limiter(*, max_cost: int, max_page: int) -> type[SchemaExtension]:

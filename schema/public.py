@@ -31,6 +31,7 @@ from domain.rules.disclosure import window_months as span_months
 from domain.rules.redaction import PublicIndividual as _PublicIndividual
 from domain.rules.redaction import PublicInstitution as _PublicInstitution
 from schema.context import Context, parse_uuid
+from schema.entities import public_institution_reference, public_item_reference
 from schema.enums import (
     Grade,
     NotificationOrder,
@@ -57,9 +58,10 @@ class PublicListKind(Enum):
 labelled(PublicListKind, description="公开名单: the lists the city bureau publishes (001 art.22).")
 
 
-@strawberry.type(description="What the public sees of an institution: its name, code, class and region, and its "
-                             "public page: its one current published grade, published records, commitments and "
-                             "the published lists it is on.")
+@strawberry.federation.type(keys=["unifiedSocialCreditCode"],
+                            description="What the public sees of an institution: its name, code, class and region, "
+                            "and its public page: its one current published grade, published records, commitments "
+                            "and the published lists it is on.")
 class PublicInstitution:
     name: str
     unified_social_credit_code: str
@@ -105,6 +107,11 @@ class PublicInstitution:
         return ([PublicListKind.SERIOUS_DISHONESTY] if serious else []) + ([PublicListKind.POOR_GRADE] if poor else [])
 
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, unified_social_credit_code: str) -> PublicInstitution:
+        """An institution with published information, by its unified social credit code (federation key)."""
+        return cls.of(await public_institution_reference(info.context, unified_social_credit_code))
+
 @strawberry.type
 class PublicInstitutionEdge:
     cursor: str
@@ -145,9 +152,10 @@ def public_subject_of(s: _PublicInstitution | _PublicIndividual) -> PublicInstit
     return PublicInstitution.of(s) if isinstance(s, _PublicInstitution) else PublicIndividual.of(s)
 
 
-@strawberry.type(description="A published record: that it exists, its kind, dates and window; no amounts, "
-                             "facts or details (001 art.21).")
+@strawberry.federation.type(keys=["id"], description="A published record: that it exists, its kind, dates and "
+                                          "window; no amounts, facts or details (001 art.21).")
 class PublicRecord:
+    id: strawberry.ID = strawberry.field(description="The publication's stable id (a federation key).")
     category: RecordCategory
     kind: RecordKind
     title: str | None = strawberry.field(description="Only where the jurisdiction's redaction policy shows it.")
@@ -167,16 +175,24 @@ class PublicRecord:
     def of(cls, item: PublicItem) -> PublicRecord:
         r = item.record
         assert r is not None, "a public record item carries a record"
-        return cls(category=r.category, kind=r.kind, title=r.title, department=r.department,
+        return cls(id=strawberry.ID(str(item.id)), category=r.category, kind=r.kind, title=r.title,
+                   department=r.department,
                    occurred_on=r.occurred_on, decided_on=r.decided_on, legal_basis=r.legal_basis,
                    penalty_until=r.penalty_until, clauses=list(r.clauses), published_at=item.published_at,
                    public_until=item.public_until, region=region_of(item.region_code),
                    publisher_region=region_of(item.publisher_region), subject=public_subject_of(item.subject))
 
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PublicRecord:
+        """A published record by its stable id (federation key); NOT_FOUND once it leaves its window."""
+        return cls.of(await public_item_reference(info.context, str(id), result=False))
 
-@strawberry.type(description="A published credit evaluation result of an institution (001 art.22): its grade "
-                             "and cycle year; the score and the report are not public.")
+
+@strawberry.federation.type(keys=["id"], description="A published credit evaluation result of an institution "
+                                          "(001 art.22): its grade and cycle year; the score and the report are "
+                                          "not public.")
 class PublicGrade:
+    id: strawberry.ID = strawberry.field(description="The publication's stable id (a federation key).")
     grade: Grade
     cycle_year: int
     published_at: datetime | None
@@ -190,9 +206,15 @@ class PublicGrade:
     def of(cls, item: PublicItem) -> PublicGrade:
         r = item.result
         assert r is not None and isinstance(item.subject, _PublicInstitution), "a result item of an institution"
-        return cls(grade=r.grade, cycle_year=r.cycle_year, published_at=item.published_at,
+        return cls(id=strawberry.ID(str(item.id)), grade=r.grade, cycle_year=r.cycle_year,
+                   published_at=item.published_at,
                    public_until=item.public_until, region=region_of(item.region_code),
                    publisher_region=region_of(item.publisher_region), institution=PublicInstitution.of(item.subject))
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PublicGrade:
+        """A published evaluation result by its stable id (federation key); NOT_FOUND once it is withdrawn."""
+        return cls.of(await public_item_reference(info.context, str(id), result=True))
 
 
 PublicListItem = Annotated[PublicRecord | PublicGrade, strawberry.union(

@@ -25,17 +25,22 @@ from strawberry.tools import merge_types
 from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.clock import SHANGHAI_DATETIME
 from schema.cost import query_cost_limiter
+from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
+from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.integrity import IntegrityQuery
 from schema.public import PublicationMutation, PublicQuery
 from schema.rights import RightsMutation, RightsQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
+FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery)
-MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation)
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
+                              ExchangeQuery)
+MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
+                               ExchangeMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):
@@ -50,9 +55,10 @@ class NameTheOperationSpan(SchemaExtension):
         yield
 
 
-class FederatedSchema(strawberry.federation.Schema):
+class FederatedSchema(EntityResolution, strawberry.federation.Schema):
     """The federation schema. It logs nothing itself: api/errors.py formats every error once and logs a
-    traceback only for what is our fault (an expected refusal is one line), instead of 45 lines per refusal."""
+    traceback only for what is our fault (an expected refusal is one line); ``_entities`` answers each
+    representation on its own (schema/entities.py)."""
 
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def, override]
         return None
@@ -106,6 +112,8 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
         mutation=mutation,
         subscription=FeedSubscription,
         scalar_overrides={datetime: SHANGHAI_DATETIME, decimal.Decimal: FINITE_DECIMAL},
+        # The lowest version whose directives we use (@key, @shareable): gateways older than the newest accept it.
+        federation_version=FEDERATION_VERSION,
         # Factories, not instances: strawberry builds fresh extensions per request, while the parser and
         # validation caches live at module level and are shared by every request.
         extensions=[

@@ -19,7 +19,8 @@ from domain.paging import page_size
 from domain.rules.catalog import RecordCategory as RecordCategoryValue
 from domain.rules.workflow import RecordState
 from domain.subjects import SubjectRow
-from schema.context import Context, parse_uuid
+from schema.context import Context
+from schema.entities import subject_reference
 from schema.enums import (
     RecordAction,
     RecordCategory,
@@ -40,9 +41,10 @@ if TYPE_CHECKING:
 @strawberry.federation.type(keys=["code"], description="A GB/T 2260 administrative division; a bureau sits on each.")
 class Region:
     code: strawberry.ID
-    name: str
-    level: RegionLevel
-    parent_code: strawberry.ID | None
+    # Descriptive fields other agencies' subgraphs also declare (their own Region.name): shareable.
+    name: str = strawberry.federation.field(shareable=True)
+    level: RegionLevel = strawberry.federation.field(shareable=True)
+    parent_code: strawberry.ID | None = strawberry.federation.field(shareable=True)
 
     @classmethod
     def from_data(cls, region: RegionData) -> Region:
@@ -259,7 +261,8 @@ async def _latest(
 
 
 @strawberry.federation.type(
-    name="Subject", keys=["id"], description="信用主体: a credit subject, as a bureau (or the subject itself) sees it."
+    name="Subject", keys=["id", "code"],
+    description="信用主体: a credit subject, as a bureau (or the subject itself) sees it.",
 )
 class SubjectType:
     row: strawberry.Private[SubjectRow]
@@ -337,12 +340,13 @@ class SubjectType:
         return CreditResult(result=found) if found else None
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID) -> SubjectType | None:
-        row = await info.context.loader("subjects", _subjects).load(parse_uuid(id, field="id"))
-        return cls(row=row) if row else None
+    async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID | None = None,
+                                code: str | None = None) -> SubjectType:
+        """A subject by id or by code for another agency's gateway: NOT_FOUND outside the caller's scope."""
+        return cls(row=await subject_reference(info.context, id=id, code=code))
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True)
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None

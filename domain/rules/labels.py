@@ -106,6 +106,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "REPAIR_REFUSED": "信用修复不予批准",
             "REPAIR_REVOKED": "信用修复已撤销",
             "RECORD_REPAIRED": "失信信息已修复",
+            "JOINT_MEASURES_IMPOSED": "联合惩戒措施已实施",
+            "JOINT_MEASURES_LIFTED": "联合惩戒措施已解除",
         },
         "ObjectionItem": {"RECORD": "信用记录", "RESULT": "信用评价结果", "PUBLICATION": "公开信息"},
         "ObjectionState": {"SUBMITTED": "已提交，待受理", "ACCEPTED": "已受理，待决定", "REFUSED": "不予受理",

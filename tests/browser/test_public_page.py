@@ -132,7 +132,10 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 async def _search(page, text: str) -> list[str]:  # type: ignore[no-untyped-def]
     await page.fill("#q", text)
-    await page.click("button[type=submit]")
+    # Wait for this search's own answer: the previous search's results would satisfy the selector below at once.
+    async with page.expect_response(lambda r: "/graphql" in r.url and r.request.method in ("GET", "POST"),
+                                    timeout=15_000):
+        await page.click("button[type=submit]")
     await page.wait_for_selector(f".result >> text={YIKANG}", timeout=15_000)
     return [t.strip() for t in await page.locator(".result a.name").all_inner_texts()]
 

@@ -199,9 +199,9 @@ async def test_cross_region_reads_return_nothing_with_casbin_bypassed(relation: 
     sid, rid = targets[county.targets[relation]]
     who = officer(county.node)
     body = await unguarded("query($id: ID!) { subject(id: $id) { id } }", {"id": str(sid)}, as_=who)
-    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert body["data"] == {"subject": None} and body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     body = await unguarded("query($id: ID!) { record(id: $id) { id } }", {"id": str(rid)}, as_=who)
-    assert body["data"] is None
+    assert body["data"] == {"record": None}
     page = await unguarded("{ subjects(first: 100) { totalCount edges { node { region { code } } } } }", as_=who)
     assert page["data"]["subjects"]["totalCount"] == 1
     assert {e["node"]["region"]["code"] for e in page["data"]["subjects"]["edges"]} == {"340102"}
@@ -224,4 +224,4 @@ async def test_subject_principal_sees_only_its_own_archive_with_casbin_bypassed(
     mine = await unguarded("query($id: ID!) { subject(id: $id) { id } }", {"id": str(own)}, as_=who)
     assert mine["data"]["subject"]["id"] == str(own)
     theirs = await unguarded("query($id: ID!) { subject(id: $id) { id } }", {"id": str(other)}, as_=who)
-    assert theirs["data"] is None
+    assert theirs["data"] == {"subject": None}

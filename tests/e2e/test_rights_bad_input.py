@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import asyncpg
 import httpx
