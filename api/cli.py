@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from api.settings import DEV_JWT_SECRET, Settings, load_settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("yibao")
 
@@ -56,7 +61,47 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
     if args.demo:
         print("  a token for a demo officer: ./dev token 340100-officer   (list them: ./dev officers)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    asyncio.run(_serve_with_worker(uvicorn.Server(config), url, with_worker=not args.no_worker))
+    return 0
+
+
+async def _serve_with_worker(server: uvicorn.Server, url: str, *, with_worker: bool) -> None:
+    """The API and, beside it in the same process, the background worker (webhooks, expiry): no extra service."""
+    from api.worker import Worker
+    from domain.db import Database
+
+    if not with_worker:
+        await server.serve()
+        return
+    db = await Database.connect(url, min_size=1, max_size=4)
+    worker = Worker(db=db)
+    await worker.start()
+    try:
+        await server.serve()
+    finally:
+        await worker.stop()
+        await db.close()
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from api.worker import Worker
+    from domain.db import Database
+
+    async def run() -> None:
+        url = await _database_url(settings)
+        db = await Database.connect(url, min_size=1, max_size=4)
+        worker = Worker(db=db, drain_consumers=True)
+        await worker.start()
+        print("yibao-credit worker: webhook deliveries and scheduled jobs (Ctrl-C stops)")
+        try:
+            await worker.wait()
+        finally:
+            await worker.stop()
+            await db.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
     return 0
 
 
@@ -152,7 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="load demo officers, subjects and records first")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-worker", action="store_true", help="do not run the background worker in this process")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the background worker alone: webhook deliveries, expiry, consumers")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="apply alembic migrations (the only way the schema changes)")
     p.add_argument("revision", nargs="?", default="head")

@@ -22,12 +22,13 @@ from schema.cost import query_cost_limiter
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.public import PublicationMutation, PublicQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 
 # Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery)
-MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation)
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, WebhookQuery)
+MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, WebhookMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):

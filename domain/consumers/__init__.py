@@ -3,9 +3,9 @@ superseded ones that must come down), then take-down, then the notices that foll
 
 from __future__ import annotations
 
-from domain.consumers import notify, regrade, takedown
+from domain.consumers import notify, regrade, takedown, webhooks
 from domain.consumers.bus import Consumer, Drained, drain, drain_all
 
-CONSUMERS: tuple[Consumer, ...] = (regrade.CONSUMER, takedown.CONSUMER, notify.CONSUMER)
+CONSUMERS: tuple[Consumer, ...] = (regrade.CONSUMER, takedown.CONSUMER, notify.CONSUMER, webhooks.CONSUMER)
 
 __all__ = ["CONSUMERS", "Consumer", "Drained", "drain", "drain_all"]
