@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -111,7 +112,7 @@ async def eventually(check: Callable[[], object], *, within: float = 15.0, every
     deadline = time.monotonic() + within
     while True:
         value = check()
-        if asyncio.iscoroutine(value):
+        if inspect.isawaitable(value):
             value = await value
         if value:
             return
