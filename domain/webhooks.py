@@ -193,10 +193,14 @@ async def dead_deliveries(*, session: Session, access: Access, region_code: str 
 
 async def replay_delivery(*, session: Session, access: Access, id: int) -> DeliveryView:
     """Send a dead-lettered delivery again (重新投递), with a fresh set of attempts and the same idempotency key."""
-    row = await session.fetchrow("SELECT region_code, status FROM webhook_delivery WHERE id = $1 FOR UPDATE", id)
+    row = await session.fetchrow(
+        """SELECT d.region_code, d.status, s.active FROM webhook_delivery d
+           JOIN webhook_subscription s ON s.id = d.subscription_id WHERE d.id = $1 FOR UPDATE OF d""", id)
     if row is None:
         raise NotFound("没有这条投递记录，或不在您的辖区内。", field="id")
     access.require("webhook", "manage", region_code=row["region_code"])
+    if not row["active"]:
+        raise Conflict("该回调订阅已停用，不能重新投递。", field="id")
     if row["status"] != DeliveryStatus.DEAD:
         raise Conflict(f"只有已进入死信状态的投递才能重新投递；这条投递的状态是 {row['status']}。", field="id",
                        status=row["status"])

@@ -263,3 +263,35 @@ async def test_a_pending_delivery_whose_job_was_lost_is_queued_again_by_the_swee
         finally:
             await stop_all(real_db)
     assert json.loads(receiver.calls[0].body)["position"] == position
+
+
+DEACTIVATE = "mutation($id: ID!) { deactivateWebhookSubscription(id: $id) { id active } }"
+
+
+async def test_a_stopped_subscription_receives_nothing_more_and_its_dead_letters_cannot_be_replayed(
+        real_db: Database, worker: Worker, gql: GraphQL) -> None:
+    async with serving(Receiver(port=8168, default=500)) as receiver:
+        sub_id, _ = await subscribe(gql, receiver.url)
+        try:
+            (position,) = await emit(real_db, warning("340102"))
+
+            async def dead() -> bool:
+                d = await delivery_status(real_db, sub_id, position)
+                return d is not None and d["status"] == "dead"
+
+            await eventually(dead)
+            stopped = await gql(DEACTIVATE, {"id": sub_id}, as_=officer("340100"))
+            assert stopped["data"]["deactivateWebhookSubscription"]["active"] is False
+            calls = len(receiver.calls)
+            (later,) = await emit(real_db, warning("340102"))
+            await asyncio.sleep(0.3)
+            assert len(receiver.calls) == calls
+            assert await delivery_status(real_db, sub_id, later) is None
+            dead_row = await delivery_status(real_db, sub_id, position)
+            assert dead_row is not None
+            refused = await gql(REPLAY, {"id": str(dead_row["id"])}, as_=officer("340102"))
+            assert error_codes(refused) == ["CONFLICT"]
+            foreign = await gql(DEACTIVATE, {"id": sub_id}, as_=officer("340200"))
+            assert error_codes(foreign) == ["NOT_FOUND"]
+        finally:
+            await stop_all(real_db)
