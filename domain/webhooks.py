@@ -232,9 +232,9 @@ async def enqueue(*, session: Session, jobs: Sequence[tuple[int, int, int, float
         [None] * len(jobs))
 
 
-def subscription_matches(sub: asyncpg.Record | dict[str, Any], scope: FeedScope, *, position: int,
-                         event_type: EventType) -> bool:
-    """Whether a subscription wants an event its scope already sees: created before it, of a chosen type."""
+def subscription_matches(sub: asyncpg.Record | dict[str, Any], *, position: int, event_type: EventType) -> bool:
+    """Whether a subscription wants an event its scope sees: one committed after it was created, of a chosen
+    type."""
     if position <= sub["after_position"]:
         return False
     return sub["types"] is None or str(event_type) in sub["types"]

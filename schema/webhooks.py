@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain import webhooks
+from domain.errors import InvalidInput
 from domain.paging import page_size
 from domain.webhooks import DeliveryStatus as _DeliveryStatus
 from domain.webhooks import DeliveryView, SubscriptionView
@@ -78,8 +79,6 @@ class WebhookDeliveryType:
 
 
 def _delivery_id(id: strawberry.ID) -> int:
-    from domain.errors import InvalidInput
-
     if not str(id).isdigit():
         raise InvalidInput("投递编号应为数字。", field="id")
     return int(id)

@@ -27,7 +27,7 @@ async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
     for sub in subs:
         scope = scope_of(region_code=sub["region_code"], audience=WebhookAudience(sub["audience"]))
         for e in events:
-            if scope.sees(e) and subscription_matches(sub, scope, position=e.position, event_type=e.type):
+            if scope.sees(e) and subscription_matches(sub, position=e.position, event_type=e.type):
                 rows.append((sub["id"], e.position, sub["region_code"], str(e.type)))
     if not rows:
         return
