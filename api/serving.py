@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import load_settings
+from api.worker import run_beside
 from domain.db import Database
 
 
@@ -23,4 +24,7 @@ def worker_app() -> Starlette:
     async def connect() -> Database:
         return await Database.connect(url, max_size=settings.pool_size)
 
-    return create_app(settings=settings, database_factory=connect)
+    app = create_app(settings=settings, database_factory=connect)
+    if os.environ.get("YIBAO_RUN_WORKER", "0") == "1":
+        run_beside(app)  # every process runs one; the queue spreads the jobs among them
+    return app

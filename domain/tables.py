@@ -190,4 +190,12 @@ class Notification(SQLModel, table=True):
 metadata = SQLModel.metadata
 
 # The other capabilities declare their tables in modules of their own; import them so this metadata is whole.
-from domain import evaluation_tables, event_tables, exchange_tables, hardening_tables, integrity_tables, rights_tables  # noqa: E402, F401
+from domain import (  # noqa: E402, F401
+    delivery_tables,
+    evaluation_tables,
+    event_tables,
+    exchange_tables,
+    hardening_tables,
+    integrity_tables,
+    rights_tables,
+)

@@ -32,15 +32,16 @@ from schema.feed import FeedQuery, FeedSubscription
 from schema.integrity import IntegrityQuery
 from schema.public import PublicationMutation, PublicQuery
 from schema.rights import RightsMutation, RightsQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery)
+                              ExchangeQuery, WebhookQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
-                               ExchangeMutation)
+                               ExchangeMutation, WebhookMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):

@@ -3,10 +3,10 @@ superseded ones that must come down), then take-down, then the notices that foll
 
 from __future__ import annotations
 
-from domain.consumers import joint_punishment, notify, platform_push, regrade, takedown
+from domain.consumers import joint_punishment, notify, platform_push, regrade, takedown, webhooks
 from domain.consumers.bus import Consumer, Drained, drain, drain_all
 
-CONSUMERS: tuple[Consumer, ...] = (regrade.CONSUMER, takedown.CONSUMER, notify.CONSUMER,
+CONSUMERS: tuple[Consumer, ...] = (regrade.CONSUMER, takedown.CONSUMER, notify.CONSUMER, webhooks.CONSUMER,
                                    # issue 9: after the take-down, whose withdrawals they follow
                                    platform_push.CONSUMER, joint_punishment.CONSUMER)
 

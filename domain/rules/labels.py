@@ -109,6 +109,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "JOINT_MEASURES_IMPOSED": "联合惩戒措施已实施",
             "JOINT_MEASURES_LIFTED": "联合惩戒措施已解除",
         },
+        "WebhookAudience": {"BUREAU": "医保部门（内部信息）", "PUBLIC": "公开信息（公开形式）"},
+        "DeliveryStatus": {"PENDING": "待投递", "DELIVERED": "已投递", "DEAD": "投递失败（死信）"},
         "ObjectionItem": {"RECORD": "信用记录", "RESULT": "信用评价结果", "PUBLICATION": "公开信息"},
         "ObjectionState": {"SUBMITTED": "已提交，待受理", "ACCEPTED": "已受理，待决定", "REFUSED": "不予受理",
             "UPHELD": "异议成立", "REJECTED": "异议不成立"},
