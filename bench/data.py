@@ -85,7 +85,7 @@ async def fill_published(url: str, args: argparse.Namespace) -> None:
             print(f"data: loaded {summary.subjects:,} subjects and {summary.records:,} records "
                   f"in {summary.seconds:.1f}s")
         if not await conn.fetchval("SELECT count(*) FROM publication"):
-            await _publish(conn, args)
+            await publish_share(conn, share=args.published_share)
         counts = await conn.fetch("SELECT item_type, count(*) AS n FROM publication GROUP BY 1 ORDER BY 1")
         print("published: " + ", ".join(f"{r['n']:,} {r['item_type']}s" for r in counts))
     finally:
@@ -98,7 +98,7 @@ _SUBJECT_JSON = """jsonb_build_object('kind', 'institution', 'name', s.name, 'un
                                        'subjectClass', s.subject_class, 'regionCode', s.region_code)"""
 
 
-async def _publish(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
+async def publish_share(conn: asyncpg.Connection, *, share: float) -> None:
     """Set-based setup: a current result for every institution, a share of them published with their serious
     dishonesty records, as the city bureaus would have (audit rows skipped: this is fixture data)."""
     started = time.perf_counter()
@@ -131,7 +131,7 @@ async def _publish(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
                        e.grade, e.cycle_year, jsonb_build_object('score', e.score::text)
                 FROM evaluation_result e JOIN subject s ON s.id = e.subject_id
                 WHERE e.superseded_at IS NULL AND abs(hashtext(s.id::text)) % 1000 < $1""",
-            int(args.published_share * 1000))
+            int(share * 1000))
         await conn.execute(
             f"""INSERT INTO publication (item_type, item_id, subject_id, region_code, publisher_region, category,
                     kind, status, window_months, prepared_by, prepared_at, published_by, published_at,

@@ -17,6 +17,8 @@ all of ``evaluation_result`` for the "still current" check (37 ms at 200k subjec
   text), so the planner sees the real filter and the ``LIMIT`` together and walks one of the indexes above.
   Windows are compared with ``now()`` in the query: an item leaves the public the second its window ends,
   no job involved.
+- ``credit_record_queue_idx`` / ``credit_record_recent_idx``: the review queue and a subtree's newest records
+  walk the records in page order instead of scanning and sorting the province's.
 
 Revision ID: 0014_public_page_indexes
 Revises: 0006_publication_results
@@ -59,6 +61,9 @@ CREATE INDEX publication_page_county_idx ON publication (region_code, published_
     WHERE status = 'published';
 -- The still-current check: superseded results are few (one per re-evaluation), so this index is small.
 CREATE INDEX evaluation_result_superseded_idx ON evaluation_result (id) WHERE superseded_at IS NOT NULL;
+-- The review queue (records(status:), newest first) and the newest records of a subtree: read in page order.
+CREATE INDEX credit_record_queue_idx ON credit_record (status, entered_at DESC, id DESC);
+CREATE INDEX credit_record_recent_idx ON credit_record (entered_at DESC, id DESC);
 """
 
 
@@ -151,7 +156,7 @@ DROP FUNCTION yibao_public_page_sql(text, text, text, text[], text[], text, time
     run_script(_views(_OLD_LIVE))
     run_script(
         """
-DROP INDEX evaluation_result_superseded_idx;
+DROP INDEX evaluation_result_superseded_idx, credit_record_queue_idx, credit_record_recent_idx;
 DROP INDEX publication_page_all_idx, publication_page_province_idx, publication_page_city_idx,
     publication_page_county_idx;
 ALTER TABLE publication DROP COLUMN region_province, DROP COLUMN region_city;
