@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     url = asyncio.run(_prepare(settings, demo=args.demo))
 
     async def connect() -> Database:
-        return await Database.connect(url, max_size=settings.pool_size)
+        return await Database.connect(url, max_size=settings.pool_size, replica_url=settings.database_replica_url)
 
     app = create_app(settings=settings, database_factory=connect)
     print(f"yibao-credit: GraphQL (and GraphiQL in a browser) at http://{args.host}:{args.port}/graphql")

@@ -69,6 +69,7 @@ class Session:
     def __init__(self, conn: asyncpg.Connection, tx: Any) -> None:
         self.conn = conn
         self.tx = tx
+        self.pool: asyncpg.Pool | None = None  # the pool the connection goes back to
         self._lock = asyncio.Lock()
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -132,13 +133,17 @@ QueryListener = Callable[[asyncpg.connection.LoggedQuery], None]
 class Database:
     """A pool of connections, each request getting one transaction with its scope applied."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, replica: asyncpg.Pool | None = None) -> None:
         self.pool = pool
+        # A streaming replica (DATABASE_REPLICA_URL) for the anonymous public's reads, which never write:
+        # published items reach it within the replication lag (docs/DEPLOYMENT.md).
+        self.replica = replica
         self._listeners: list[QueryListener] = []
 
     @classmethod
-    async def connect(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> Database:
-        """Open a pool on ``url``."""
+    async def connect(cls, url: str, *, min_size: int = 2, max_size: int = 10,
+                      replica_url: str | None = None) -> Database:
+        """Open a pool on ``url`` (and one on ``replica_url``, a read-only standby, when given)."""
         listeners: list[QueryListener] = []
 
         def dispatch(query: asyncpg.connection.LoggedQuery) -> None:
@@ -150,7 +155,10 @@ class Database:
             conn.add_query_logger(dispatch)
 
         pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=setup)
-        db = cls(pool)
+        replica = None
+        if replica_url:
+            replica = await asyncpg.create_pool(replica_url, min_size=min_size, max_size=max_size, init=setup)
+        db = cls(pool, replica)
         db._listeners = listeners
         return db
 
@@ -165,19 +173,22 @@ class Database:
 
     async def begin(self, scope: DbScope) -> Session:
         """Start a transaction with ``scope`` applied; ``end`` must follow."""
-        conn = await self.pool.acquire()
+        pool = self.replica if self.replica is not None and scope.role == PUBLIC_ROLE else self.pool
+        conn = await pool.acquire()
         try:
-            return await _start(conn, scope)
+            session = await _start(conn, scope)
         except BaseException:
-            await self.pool.release(conn)
+            await pool.release(conn)
             raise
+        session.pool = pool
+        return session
 
     async def end(self, session: Session, *, commit: bool) -> None:
         """Commit or roll back ``session``'s transaction and give its connection back."""
         try:
             await _finish(session, commit=commit)
         finally:
-            await self.pool.release(session.conn)
+            await (session.pool or self.pool).release(session.conn)
 
     @asynccontextmanager
     async def session(self, scope: DbScope) -> AsyncIterator[Session]:
@@ -192,6 +203,8 @@ class Database:
 
     async def close(self) -> None:
         await self.pool.close()
+        if self.replica is not None:
+            await self.replica.close()
 
 
 class SingleConnectionDatabase(Database):
