@@ -120,3 +120,23 @@ async def test_an_item_published_on_the_primary_is_answered_from_the_replica(
                 break
             await asyncio.sleep(0.1)
     assert found == {"name": name, "unifiedSocialCreditCode": code}
+
+
+async def test_a_pooled_connection_carries_no_scope_into_the_next_request_without_a_reset_round_trip(
+    primary_url: str,
+) -> None:
+    db = await Database.connect(primary_url, min_size=1, max_size=1)  # one connection: the next request gets it
+    sent: list[str] = []
+    stop = db.listen(lambda q: sent.append(q.query))
+    try:
+        async with db.session(DbScope(role=PUBLIC_ROLE, actor="public:anonymous")) as s:
+            assert await s.fetchval("SELECT current_user") == PUBLIC_ROLE
+        async with db.session(DbScope(read_prefix="3401", actor="officer:340100")) as s:
+            who, prefix = await s.fetchrow("SELECT current_user, current_setting('yibao.read_prefix')")
+        async with db.session(DbScope(actor="officer:none")) as s:
+            assert await s.fetchval("SELECT current_setting('yibao.read_prefix')") == ""
+    finally:
+        stop()
+        await db.close()
+    assert who != PUBLIC_ROLE and prefix == "3401"
+    assert not [q for q in sent if "RESET ALL" in q]
