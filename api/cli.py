@@ -113,7 +113,7 @@ async def _serve(url: str, settings: Settings, *, host: str, port: int, embedded
     from domain.db import Database
 
     async def connect() -> Database:
-        return await Database.connect(url, max_size=settings.pool_size)
+        return await Database.connect(url, max_size=settings.pool_size, replica_url=settings.database_replica_url)
 
     app = create_app(settings=settings, database_factory=connect)
     if worker:

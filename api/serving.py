@@ -22,7 +22,7 @@ def worker_app() -> Starlette:
     url = os.environ["YIBAO_SERVE_URL"]
 
     async def connect() -> Database:
-        return await Database.connect(url, max_size=settings.pool_size)
+        return await Database.connect(url, max_size=settings.pool_size, replica_url=settings.database_replica_url)
 
     app = create_app(settings=settings, database_factory=connect)
     if os.environ.get("YIBAO_RUN_WORKER", "0") == "1":

@@ -21,6 +21,8 @@ def _int(name: str, default: int) -> int:
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL") or None)
+    # A streaming replica of DATABASE_URL: anonymous public reads go there (docs/DEPLOYMENT.md).
+    database_replica_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_REPLICA_URL") or None)
     pgdata: Path = field(default_factory=lambda: Path(os.environ.get("YIBAO_PGDATA", str(PROJECT_DIR / ".pgdata"))))
     database_name: str = field(default_factory=lambda: os.environ.get("YIBAO_DATABASE", "yibao"))
     jwt_secret: str = field(default_factory=lambda: os.environ.get("YIBAO_JWT_SECRET", DEV_JWT_SECRET))

@@ -16,7 +16,8 @@ from datetime import date
 
 import asyncpg
 
-from bench.bench_archive import _database, _fill
+from bench.data import database as _database
+from bench.data import fill as _fill
 
 FLOOR_SQL = """SELECT v.subject_id, r.kind, sum(v.amount), count(*)
     FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version

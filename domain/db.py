@@ -71,6 +71,7 @@ class Session:
     def __init__(self, conn: asyncpg.Connection, tx: Any) -> None:
         self.conn = conn
         self.tx = tx
+        self.pool: asyncpg.Pool | None = None  # the pool the connection goes back to
         self._lock = asyncio.Lock()
         self.pending: list[DomainEvent] = []  # events to write at commit (the outbox)
         self.pending_sql: list[tuple[str, tuple[Any, ...]]] = []  # set-based events (a whole cycle's results)
@@ -191,6 +192,15 @@ def grouped(rows: Sequence[asyncpg.Record], *, keys: Sequence[K], key: str,
 QueryListener = Callable[[asyncpg.connection.LoggedQuery], None]
 
 
+async def _release(conn: asyncpg.Connection) -> None:
+    """What a connection needs before going back to the pool. asyncpg's default sends ``RESET ALL; UNLISTEN *;
+    CLOSE ALL; SELECT pg_advisory_unlock_all()``, a round trip per request (a quarter of a public lookup's, issue
+    12); a session here leaves nothing behind: its scope is transaction-local (``set_config(..., true)``), its
+    locks are transaction locks, and it never LISTENs or keeps cursors. Only a transaction left open is undone."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 class Database:
     """A pool of connections, each request getting one transaction with its scope applied."""
 
@@ -198,8 +208,11 @@ class Database:
     # Time limits applied to every transaction ``begin`` opens; the API sets them (``limit``), jobs do not.
     limits: TimeLimits | None = None
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, replica: asyncpg.Pool | None = None) -> None:
         self.pool = pool
+        # A streaming replica (DATABASE_REPLICA_URL) for the anonymous public's reads, which never write:
+        # published items reach it within the replication lag (docs/DEPLOYMENT.md).
+        self.replica = replica
         self._listeners: list[QueryListener] = []
 
     def limit(self, limits: TimeLimits) -> None:
@@ -213,8 +226,9 @@ class Database:
         return {r["version_num"] for r in rows}
 
     @classmethod
-    async def connect(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> Database:
-        """Open a pool on ``url``."""
+    async def connect(cls, url: str, *, min_size: int = 2, max_size: int = 10,
+                      replica_url: str | None = None) -> Database:
+        """Open a pool on ``url`` (and one on ``replica_url``, a read-only standby, when given)."""
         listeners: list[QueryListener] = []
 
         def dispatch(query: asyncpg.connection.LoggedQuery) -> None:
@@ -225,8 +239,12 @@ class Database:
             await init_connection(conn)
             conn.add_query_logger(dispatch)
 
-        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=setup)
-        db = cls(pool)
+        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=setup, reset=_release)
+        replica = None
+        if replica_url:
+            replica = await asyncpg.create_pool(replica_url, min_size=min_size, max_size=max_size, init=setup,
+                                                reset=_release)
+        db = cls(pool, replica)
         db._listeners = listeners
         db.url = url
         return db
@@ -242,13 +260,16 @@ class Database:
 
     async def begin(self, scope: DbScope) -> Session:
         """Start a transaction with ``scope`` applied; ``end`` must follow."""
-        conn = await self.pool.acquire()
+        pool = self.replica if self.replica is not None and scope.role == PUBLIC_ROLE else self.pool
+        conn = await pool.acquire()
         try:
-            return await _start(conn, scope, self.limits)
+            session = await _start(conn, scope, self.limits)
         except BaseException:
             conn.terminate()  # a connection that failed half-way (the server died, say) is never reused
-            await self.pool.release(conn)
+            await pool.release(conn)
             raise
+        session.pool = pool
+        return session
 
     async def end(self, session: Session, *, commit: bool) -> None:
         """Commit or roll back ``session``'s transaction and give its connection back."""
@@ -260,7 +281,7 @@ class Database:
             session.conn.terminate()
             raise
         finally:
-            await self.pool.release(session.conn)
+            await (session.pool or self.pool).release(session.conn)
 
     @asynccontextmanager
     async def session(self, scope: DbScope) -> AsyncIterator[Session]:
@@ -275,6 +296,8 @@ class Database:
 
     async def close(self) -> None:
         await self.pool.close()
+        if self.replica is not None:
+            await self.replica.close()
 
 
 class SingleConnectionDatabase(Database):

@@ -564,6 +564,8 @@ async def public_items(*, session: Session, access: Access, flt: PublicFilter, f
                        after: str | None) -> Page[PublicItem]:
     """A page of public items, newest published first."""
     access.require("published", "read")
+    if not access.shared_fields():
+        return await _public_page(session=session, access=access, flt=flt, first=first, after=after)
     clauses, args = _public_where(flt, access)
     cursor = decode_time_cursor(after)
     if cursor is not None:
@@ -576,6 +578,42 @@ async def public_items(*, session: Session, access: Access, flt: PublicFilter, f
             ORDER BY i.published_at DESC, i.id DESC LIMIT ${len(args)}""", *args)
     fields = access.shared_fields()
     items = [_public_item(r, fields) for r in rows]
+    keys = [encode_time_cursor(i.published_at, i.id) for i in items]
+    return Page.from_rows(items, keys, first)
+
+
+def _page_prefix(flt: PublicFilter, access: Access) -> tuple[bool, str | None]:
+    """The one subtree prefix a page reads (the narrower of the asked and the confined one), and whether the
+    two overlap at all (a federation client asking outside its subtree gets an empty page)."""
+    confined = access.public_prefix()
+    prefixes = [confined] if confined else []
+    if flt.region_code:
+        if region_tree().find(flt.region_code) is None:
+            raise InvalidInput(f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
+                               field="regionCode")
+        prefixes.append(region_tree().subtree_prefix(flt.region_code))
+    if not prefixes:
+        return True, None
+    narrowest = max(prefixes, key=len)
+    return all(narrowest.startswith(p) for p in prefixes), narrowest
+
+
+async def _public_page(*, session: Session, access: Access, flt: PublicFilter, first: int,
+                       after: str | None) -> Page[PublicItem]:
+    """A page through ``yibao_public_page`` (migration 0014): the same live items and public columns as the
+    public_item view, planned with its filter and limit together so it walks an index (issue 12)."""
+    overlap, prefix = _page_prefix(flt, access)
+    cursor = decode_time_cursor(after)
+    if not overlap:
+        return Page.from_rows([], [], first)
+    rows = await session.fetch(
+        "SELECT * FROM yibao_public_page($1, $2, $3, $4::text[], $5::text[], $6, $7, $8, $9)",
+        prefix, str(flt.item_type) if flt.item_type else None, str(flt.category) if flt.category else None,
+        sorted(str(k) for k in flt.kinds) if flt.kinds is not None else None,
+        sorted(str(g) for g in flt.grades) if flt.grades is not None else None,
+        flt.institution_code.strip().upper() if flt.institution_code else None,
+        cursor[0] if cursor else None, cursor[1] if cursor else None, first + 1)
+    items = [_public_item(r) for r in rows]
     keys = [encode_time_cursor(i.published_at, i.id) for i in items]
     return Page.from_rows(items, keys, first)
 

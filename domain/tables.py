@@ -172,6 +172,10 @@ class Publication(SQLModel, table=True):
     grade: str | None = _col(sa.Text)
     cycle_year: int | None = _col(sa.Integer)
     shared_payload: dict[str, Any] | None = _col(pg.JSONB)
+    # Stored generated columns (migration 0014): the province and city prefixes of region_code, for the
+    # public page indexes.
+    region_province: str | None = _col(sa.Text)
+    region_city: str | None = _col(sa.Text)
 
 
 class Notification(SQLModel, table=True):

@@ -40,6 +40,8 @@ class ChainedTable:
     columns: tuple[tuple[str, ColumnKind], ...]
     # Immutable tables have exactly one entry per row; mutable ones one per state (publish, supersede ...).
     immutable: bool
+    # Generated columns computed from chained ones (migration 0014's region prefixes): not chained themselves.
+    derived: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -77,6 +79,7 @@ CHAINED_TABLES: tuple[ChainedTable, ...] = (
                  ("public_until", T), ("withdrawn_by", P), ("withdrawn_at", T), ("withdraw_reason", P),
                  ("public_key", P), ("public_name", P), ("public_payload", J), ("grade", P), ("cycle_year", P),
                  ("shared_payload", J)),
+        derived=("region_province", "region_city"),
     ),
 )
 TABLES_BY_NAME = {t.name: t for t in CHAINED_TABLES}
