@@ -99,11 +99,10 @@ class Session:
         positions: list[int] = []
         async with self._lock:
             with _span(INSERT_EVENTS):
-                await self.conn.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_LOCK)
                 if events:
-                    positions.append(await self.conn.fetchval(
-                        f"WITH e AS ({INSERT_EVENTS} RETURNING position) SELECT max(position) FROM e",
-                        *insert_arguments(events)))
+                    positions.append(await self.conn.fetchval(INSERT_EVENTS, *insert_arguments(events), OUTBOX_LOCK))
+                elif queries:
+                    await self.conn.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_LOCK)
                 for select, args in queries:
                     last = await self.conn.fetchval(
                         f"""WITH e AS (INSERT INTO domain_event (type, region_code, subject_id, item_id, actor,

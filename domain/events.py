@@ -146,11 +146,18 @@ class StoredEvent:
 EVENT_COLUMNS = ("position, type, region_code, subject_id, item_id, actor, audiences, payload, public_payload, "
                  "occurred_at")
 
+# One round trip: take the outbox lock (held to commit, so positions follow commit order), write the batch, and
+# answer its newest position. The lock is a one-row CTE joined to every row, so it is taken before the first row
+# reaches the INSERT and draws its position.
 INSERT_EVENTS = """
+WITH outbox_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($9)),
+     e AS (
 INSERT INTO domain_event (type, region_code, subject_id, item_id, actor, audiences, payload, public_payload)
 SELECT type, region_code, subject_id, item_id, actor, audiences::text[], payload, pp
-FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[], $8::jsonb[])
-     AS e(type, region_code, subject_id, item_id, actor, audiences, payload, pp)
+FROM outbox_lock, unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[],
+                         $8::jsonb[]) AS e(type, region_code, subject_id, item_id, actor, audiences, payload, pp)
+RETURNING position)
+SELECT max(position) FROM e
 """
 
 

@@ -377,8 +377,8 @@ def _bounds(as_of: str) -> tuple[str, str]:
 
 
 def usable_sql(record: str, version: str, as_of: str, published_until: str) -> str:
-    """Whether a dishonesty record may still be used on ``as_of`` (001 art.24), as ``evaluation._fact`` decides:
-    within the window its publication chose when it was published (``published_until``, the collecting
+    """Whether a dishonesty record may still be used on ``as_of`` (001 art.24), as ``disclosure.usable_until``
+    decides: within the window its publication chose when it was published (``published_until``, the collecting
     department's choice), else within the default window ``disclosure.window_for`` gives it, 12 calendar
     months (China time) from its confirmation; and never before the day after its penalty ends. The window
     is open at its end, so the record counts on ``as_of`` while the window's end (local time) is after that
