@@ -81,6 +81,24 @@ class FederationScope:
     department: str = ""  # the department a department client speaks for (joint punishment, issue 9)
 
 
+@dataclass(frozen=True, slots=True)
+class RegionScope:
+    """A region subtree as a SQL filter. A whole county code is matched by equality, so an index that starts
+    with the region code returns rows in order; a shorter prefix by LIKE ('' for a subject: row-level security
+    confines it to its own rows)."""
+
+    prefix: str
+
+    def clause(self, column: str, param: int) -> str:
+        """The filter on ``column``, with its argument as ``$param``."""
+        return f"{column} = ${param}" if len(self.prefix) == 6 else f"{column} LIKE ${param}"
+
+    @property
+    def argument(self) -> str:
+        """The argument of ``clause``."""
+        return self.prefix if len(self.prefix) == 6 else self.prefix + "%"
+
+
 class Authorizer(Protocol):
     def allows(self, sub: str, obj: str, act: str, rel: str) -> bool: ...
 
@@ -151,6 +169,15 @@ class Access:
         if self.principal.kind is PrincipalKind.OFFICER:
             return region_tree().subtree_prefix(self.principal.region_code)
         return ""
+
+    def region_scope(self, obj: str, *, region_code: str | None = None) -> RegionScope:
+        """The one place a principal and a resource become a region filter: the principal's subtree for reading
+        ``obj``, narrowed to ``region_code`` when given (which it must be allowed to read there)."""
+        prefix = self.read_prefix(obj)
+        if region_code:
+            self.require(obj, "read", region_code=region_code)
+            prefix = region_tree().subtree_prefix(region_code)
+        return RegionScope(prefix)
 
     def read_prefix(self, obj: str) -> str:
         """The region prefix the principal may read ``obj`` in; ``Forbidden`` when none."""

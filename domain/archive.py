@@ -31,8 +31,6 @@ from domain.rules.workflow import (
     start_entry,
     transition,
 )
-from domain.subjects import region_clause, region_pattern
-from tenants import region_tree
 
 RECORD_COLUMNS = """r.id, r.subject_id, r.region_code, r.category, r.kind, r.status, r.current_version,
     r.effective_version, r.reviewed_by, r.confirmed_by, r.department, r.entered_by, r.entered_at, r.updated_at"""
@@ -516,12 +514,9 @@ _CURRENT_VERSION_JOIN = "JOIN credit_record_version v ON v.record_id = r.id AND 
 def _record_scope(access: Access, flt: RecordFilter) -> tuple[str, list[Any], bool]:
     """The WHERE clause and its arguments for records matching ``flt`` in the principal's subtree, and whether
     it reads the current version (``v``)."""
-    prefix = access.read_prefix("record")
-    if flt.region_code:
-        access.require("record", "read", region_code=flt.region_code)
-        prefix = region_tree().subtree_prefix(flt.region_code)
-    clauses = [region_clause("r.region_code", 1, prefix)]
-    args: list[Any] = [region_pattern(prefix)]
+    scope = access.region_scope("record", region_code=flt.region_code)
+    clauses = [scope.clause("r.region_code", 1)]
+    args: list[Any] = [scope.argument]
 
     def add(clause: str, value: Any) -> None:
         args.append(value)

@@ -68,11 +68,8 @@ WARNING_ORDERS: dict[str, SortKey] = {
 
 
 def _warning_scope(access: Access, flt: WarningFilter) -> tuple[str, list[Any]]:
-    prefix = access.read_prefix("evaluation")
-    if flt.region_code:
-        access.require("evaluation", "read", region_code=flt.region_code)
-        prefix = region_tree().subtree_prefix(flt.region_code)
-    clauses, args = ["region_code LIKE $1"], [prefix + "%"]  # credit_warning_region_idx (region, raised_at)
+    scope = access.region_scope("evaluation", region_code=flt.region_code)
+    clauses, args = [scope.clause("region_code", 1)], [scope.argument]  # credit_warning_region_idx
     if flt.subject_id:
         args.append(flt.subject_id)
         clauses.append(f"subject_id = ${len(args)}")

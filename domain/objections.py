@@ -39,7 +39,6 @@ from domain.rules.objections import (
 )
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction
-from tenants import region_tree
 
 SELF_DECLARED = "信用主体自行申报"  # the department archive.declare_record names on a subject's own declaration
 
@@ -286,15 +285,13 @@ async def list_objections(*, session: Session, access: Access, flt: ObjectionFil
                           limit: int = 100) -> list[ObjectionView]:
     """Objections handled in the principal's subtree (a bureau's dashboard; the province's oversight), the
     overdue ones alone when asked, oldest deadline first."""
-    prefix = access.read_prefix("objection")
-    if flt.region_code:
-        access.require("objection", "read", region_code=flt.region_code)
-        prefix = region_tree().subtree_prefix(flt.region_code)
+    scope = access.region_scope("objection", region_code=flt.region_code)
     rows = await session.fetch(
-        f"""SELECT {COLUMNS} FROM objection WHERE handler_region LIKE $1 AND ($2::text IS NULL OR status = $2)
+        f"""SELECT {COLUMNS} FROM objection WHERE {scope.clause("handler_region", 1)}
+              AND ($2::text IS NULL OR status = $2)
               AND (NOT $3 OR (status = 'submitted' AND accept_due < $4) OR (status = 'accepted' AND decide_due < $4))
             ORDER BY coalesce(decide_due, accept_due), filed_at LIMIT $5""",
-        prefix + "%", str(flt.status) if flt.status else None, flt.overdue_only, today, limit)
+        scope.argument, str(flt.status) if flt.status else None, flt.overdue_only, today, limit)
     return [ObjectionView.from_record(r) for r in rows]
 
 

@@ -34,7 +34,8 @@ class PublicationFilter:
 
 def _publication_scope(access: Access, flt: PublicationFilter) -> tuple[str, list[Any]]:
     # publication_region_idx (region_code, status, prepared_at DESC) serves the default order.
-    clauses, args = ["p.region_code LIKE $1"], [access.read_prefix("publication") + "%"]
+    scope = access.region_scope("publication")
+    clauses, args = [scope.clause("p.region_code", 1)], [scope.argument]
     if flt.status:
         args.append(str(flt.status))
         clauses.append(f"p.status = ${len(args)}")

@@ -215,8 +215,9 @@ async def repairs_of_subject(*, session: Session, access: Access, subject_id: uu
 async def list_repairs(*, session: Session, access: Access, status: RepairState | None,
                        limit: int = 100) -> list[RepairView]:
     """Repair applications in the principal's subtree (the deciding bureau's queue), oldest first."""
-    prefix = access.read_prefix("repair")
+    scope = access.region_scope("repair")
     rows = await session.fetch(
-        f"""SELECT {COLUMNS} FROM repair_application WHERE region_code LIKE $1 AND ($2::text IS NULL OR status = $2)
-            ORDER BY filed_at, id LIMIT $3""", prefix + "%", str(status) if status else None, limit)
+        f"""SELECT {COLUMNS} FROM repair_application WHERE {scope.clause("region_code", 1)}
+              AND ($2::text IS NULL OR status = $2) ORDER BY filed_at, id LIMIT $3""",
+        scope.argument, str(status) if status else None, limit)
     return [RepairView.from_record(r) for r in rows]

@@ -189,22 +189,9 @@ async def get_subject(
     return SubjectRow.from_record(row)
 
 
-def region_pattern(prefix: str) -> str:
-    """The parameter for ``region_clause``: a whole county code is matched exactly, a shorter prefix by LIKE."""
-    return prefix if len(prefix) == 6 else prefix + "%"
-
-
-def region_clause(column: str, param: int, prefix: str) -> str:
-    """A subtree filter on ``column``; equality for a county lets the (region_code, code) index return rows in order."""
-    return f"{column} = ${param}" if len(prefix) == 6 else f"{column} LIKE ${param}"
-
-
 def _where(access: Access, flt: SubjectFilter) -> tuple[list[str], list[object]]:
-    prefix = access.read_prefix("subject")
-    if flt.region_code is not None:
-        access.require("subject", "read", region_code=flt.region_code)
-        prefix = region_tree().subtree_prefix(flt.region_code)
-    clauses, args = [region_clause("s.region_code", 1, prefix)], [region_pattern(prefix)]
+    scope = access.region_scope("subject", region_code=flt.region_code)
+    clauses, args = [scope.clause("s.region_code", 1)], [scope.argument]
     if flt.subject_class is not None:
         args.append(str(flt.subject_class))
         clauses.append(f"s.subject_class = ${len(args)}")

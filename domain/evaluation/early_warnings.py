@@ -11,7 +11,6 @@ from datetime import datetime
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
 from domain.db import Session
-from tenants import region_tree
 
 # ---------------------------------------------------------------------------------------------- warnings
 
@@ -33,11 +32,8 @@ class StoredWarning:
 async def list_warnings(*, session: Session, access: Access, region_code: str | None = None,
                         first: int = 50) -> list[StoredWarning]:
     """The newest early warnings in the principal's subtree (or a region of it)."""
-    prefix = access.read_prefix("evaluation")
-    if region_code:
-        access.require("evaluation", "read", region_code=region_code)
-        prefix = region_tree().subtree_prefix(region_code)
+    scope = access.region_scope("evaluation", region_code=region_code)
     rows = await session.fetch(
-        """SELECT id, subject_id, region_code, kind, message, record_kind, result_id, raised_at FROM credit_warning
-           WHERE region_code LIKE $1 ORDER BY raised_at DESC, id LIMIT $2""", prefix + "%", first)
+        f"""SELECT id, subject_id, region_code, kind, message, record_kind, result_id, raised_at FROM credit_warning
+           WHERE {scope.clause("region_code", 1)} ORDER BY raised_at DESC, id LIMIT $2""", scope.argument, first)
     return [StoredWarning(**dict(r)) for r in rows]

@@ -123,13 +123,10 @@ async def get_inspection_plan(*, session: Session, access: Access, id: uuid.UUID
 async def list_inspection_plans(*, session: Session, access: Access, region_code: str | None = None,
                                 year: int | None = None) -> list[uuid.UUID]:
     """The ids of the stored plans in the principal's subtree, newest first."""
-    prefix = access.read_prefix("evaluation")
-    if region_code:
-        access.require("evaluation", "read", region_code=region_code)
-        prefix = region_tree().subtree_prefix(region_code)
+    scope = access.region_scope("evaluation", region_code=region_code)
     rows = await session.fetch(
-        """SELECT id FROM inspection_plan WHERE region_code LIKE $1 AND ($2::int IS NULL OR year = $2)
-           ORDER BY created_at DESC, id""", prefix + "%", year)
+        f"""SELECT id FROM inspection_plan WHERE {scope.clause("region_code", 1)} AND ($2::int IS NULL OR year = $2)
+           ORDER BY created_at DESC, id""", scope.argument, year)
     return [r["id"] for r in rows]
 
 
