@@ -4,10 +4,11 @@
   anonymously, one at a time, to the real app in process (httpx's ASGI transport, no network): target p95
   < 10 ms per refusal. Over loopback HTTP it is timed next to ``{ __typename }``: a refusal costs what an
   empty query costs (on a shared, loaded machine both are dominated by scheduling, not by us).
-- While 8 clients flood the server over HTTP with it, ``/healthz`` is timed: target p95 < 100 ms (before: 8.4 s).
+- While wrk (8 connections) floods a real API process with it over loopback, ``/healthz`` is timed: target p95
+  < 100 ms (before: 8.4 s).
 
 Run: ``.venv/bin/python -m bench.bench_hostile`` (an embedded PostgreSQL under /tmp, about 20 s).
-DATABASE_URL, ``--keep`` and ``--pgdata`` work as in bench_archive.
+DATABASE_URL, ``--keep`` (leave the embedded server's data) and ``--pgdata`` (its folder) as in bench/embedded.py.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.bench_archive import _database
-from bench.harness import load, serve
+from bench.embedded import api_process, bench_database
+from bench.wrk import Bodies, run_wrk
 
 BASELINE = "{ __typename }"
 HOSTILE = "{ regions { children { children { ancestors { children { children { code } } } } } } }"
@@ -60,29 +61,30 @@ def _p95(values: list[float]) -> float:
 
 async def run(args: argparse.Namespace) -> bool:
     from api.app import create_app
-    from api.postgres import migrate
     from api.protection import ProtectionSettings
     from domain.db import Database
 
-    async with _database(args) as url:
-        await migrate(url)
+    async with bench_database("yibao_bench", pgdata=args.pgdata, keep=args.keep) as url:
         db = await Database.connect(url, max_size=4)
         app = create_app(database=db, protection=ProtectionSettings(
             anonymous_limit="1000000/minute", cache_ttl_seconds=0))
         try:
-            async with serve(app) as base, httpx.AsyncClient(timeout=30) as http:
-                baseline = await _timed_posts(base, BASELINE, args.requests)
-                over_http = await _timed_posts(base, HOSTILE, args.requests)
-                refusals: list[float] = []
-                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as asgi:
-                    for _ in range(args.requests):
-                        started = time.perf_counter()
-                        body = (await asgi.post("/graphql", json={"query": HOSTILE})).json()
-                        refusals.append((time.perf_counter() - started) * 1000)
-                        assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY", body
-                health: list[float] = []
+            refusals: list[float] = []
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as asgi:
+                for _ in range(args.requests):
+                    started = time.perf_counter()
+                    body = (await asgi.post("/graphql", json={"query": HOSTILE})).json()
+                    refusals.append((time.perf_counter() - started) * 1000)
+                    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY", body
+        finally:
+            await db.close()
+        with api_process(url, YIBAO_RATE_LIMIT_ANONYMOUS="1000000/minute", YIBAO_PUBLIC_CACHE_TTL="0") as base:
+            baseline = await _timed_posts(base, BASELINE, args.requests)
+            over_http = await _timed_posts(base, HOSTILE, args.requests)
+            health: list[float] = []
 
-                async def probe() -> None:
+            async def probe() -> None:
+                async with httpx.AsyncClient(timeout=30) as http:
                     deadline = time.monotonic() + args.duration
                     while time.monotonic() < deadline:
                         started = time.perf_counter()
@@ -90,11 +92,13 @@ async def run(args: argparse.Namespace) -> bool:
                         health.append((time.perf_counter() - started) * 1000)
                         await asyncio.sleep(0.05)
 
-                flood = load(base + "/graphql", payload_factory=lambda i: {"query": HOSTILE}, concurrency=8,
-                             duration_s=args.duration, requests=1_000_000)
-                result, _ = await asyncio.gather(flood, probe())
-        finally:
-            await db.close()
+            bodies = Bodies([{"query": HOSTILE}])
+            try:
+                result, _ = await asyncio.gather(
+                    asyncio.to_thread(run_wrk, base + "/graphql", bodies, threads=1, connections=8,
+                                      duration_s=args.duration), probe())
+            finally:
+                bodies.close()
     refused_ok = _p95(refusals) < 10
     health_ok = _p95(health) < 100
     print(f"hostile query refused in process: p50 {statistics.median(refusals):.2f} ms, p95 {_p95(refusals):.2f} ms "
