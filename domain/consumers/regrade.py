@@ -16,7 +16,9 @@ from domain.db import Session
 from domain.events import EventType, StoredEvent
 from domain.rules.disclosure import CHINA_STANDARD_TIME
 
-TYPES = frozenset({EventType.RECORD_CONFIRMED, EventType.RECORD_WITHDRAWN})
+# A repair approved (or revoked for false materials) changes what counts where the rule set says so.
+TYPES = frozenset({EventType.RECORD_CONFIRMED, EventType.RECORD_WITHDRAWN, EventType.RECORD_REPAIRED,
+                   EventType.REPAIR_REVOKED})
 
 
 def _today() -> date:
@@ -27,9 +29,15 @@ async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
     """Re-grade each (subject, cycle) the events touch, once, in the order they first appear."""
     seen: dict[tuple[uuid.UUID, int], StoredEvent] = {}
     for e in events:
-        if e.subject_id is None or "cycleYear" not in e.payload:
+        year = e.payload.get("cycleYear")
+        if year is None and "recordId" in e.payload:
+            year = await session.fetchval(
+                """SELECT extract(year FROM coalesce(v.occurred_on, v.decided_on))::int FROM credit_record r
+                   JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
+                   WHERE r.id = $1""", uuid.UUID(str(e.payload["recordId"])))
+        if e.subject_id is None or year is None:
             continue
-        seen.setdefault((e.subject_id, int(e.payload["cycleYear"])), e)
+        seen.setdefault((e.subject_id, int(year)), e)
     today = _today()
     for (subject_id, year), e in seen.items():
         await evaluation.reevaluate_after_change(session=session, subject_id=subject_id, cycle_year=year,

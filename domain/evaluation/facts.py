@@ -19,6 +19,7 @@ from domain.rules.evaluation import (
     RecordFact,
     SubjectFacts,
 )
+from domain.rules.evaluation.sqlgen import repaired_on_sql
 from domain.subjects import SubjectRow
 
 # -------------------------------------------------------------------------------------------------- facts
@@ -28,13 +29,14 @@ async def load_facts(*, session: Session, subjects: Sequence[SubjectRow], cycle_
                      as_of: date) -> dict[uuid.UUID, SubjectFacts]:
     """Each subject's confirmed records (their versions in force) as the engine sees them, in one statement."""
     rows = await session.fetch(
-        """SELECT r.id, r.subject_id, r.kind, r.category, v.amount, v.points, v.score, v.penalty_until, v.details,
+        f"""SELECT r.id, r.subject_id, r.kind, r.category, v.amount, v.points, v.score, v.penalty_until, v.details,
                   coalesce(v.occurred_on, v.decided_on) AS occurred_on,
                   (SELECT max(e.at) FROM record_event e WHERE e.record_id = r.id AND e.to_status = 'confirmed'
                       AND e.version = r.effective_version) AS confirmed_at,
                   (SELECT p.public_until FROM publication p WHERE p.item_type = 'record' AND p.item_id = r.id
                       AND p.category = 'dishonesty' AND p.published_at IS NOT NULL AND p.public_until IS NOT NULL
-                    ORDER BY p.published_at DESC LIMIT 1) AS published_until
+                    ORDER BY p.published_at DESC LIMIT 1) AS published_until,
+                  {repaired_on_sql('r')} AS repaired_on
            FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
            WHERE r.subject_id = ANY($1) AND r.effective_version IS NOT NULL AND r.status <> 'withdrawn'
              AND coalesce(v.occurred_on, v.decided_on) IS NOT NULL""", [s.id for s in subjects])
@@ -70,4 +72,5 @@ def _fact(r: asyncpg.Record) -> RecordFact:
     last = usable_until(category=RecordCategory(r["category"]), published_until=r["published_until"],
                         confirmed_at=r["confirmed_at"], penalty_until=r["penalty_until"])
     return RecordFact(record_id=str(r["id"]), kind=RecordKind(r["kind"]), occurred_on=r["occurred_on"],
-                      amount=r["amount"], points=r["points"], score=r["score"], usable_until=last)
+                      amount=r["amount"], points=r["points"], score=r["score"], usable_until=last,
+                      repaired_on=r["repaired_on"])

@@ -14,7 +14,8 @@ the seeds give no numbers, so the periods below are our configuration, by kind o
 
 The display starts when the record was first published, else when it was confirmed. A repaired record stops
 being displayed and no longer keeps its subject on the black list; whether it still counts in scoring is the
-rule set's business (``RepairRule.stops_counting`` records our reading, which the evaluation does not yet use).
+rule set's business: ``RuleSet.repaired_records_count`` (false in the Guangdong rule set, whose seed cites NDRC
+order No. 58), which the engine and the cycle SQL both honour from the day the repair is approved.
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ class RepairRule:
     repairable: bool
     min_months: int = 0
     conditions: frozenset[RepairCondition] = frozenset()
-    stops_counting: bool = False  # whether a repaired record leaves scoring (our reading; see module doc)
     refusal_wait_months: int = 3  # how long after a refusal the subject may apply again
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -258,3 +259,62 @@ async def test_a_subject_keeps_its_id(conn) -> None:  # type: ignore[no-untyped-
     with pytest.raises(asyncpg.RaiseError):
         async with conn.transaction():
             await conn.execute("UPDATE subject SET id = gen_random_uuid() WHERE id = $1", sid)
+
+
+async def _repair(conn: asyncpg.Connection, record_id: uuid.UUID, *, decided_at: datetime,
+                  status: str = "approved") -> None:
+    """A decided credit repair of the record, as the deciding department leaves it (written as the owner)."""
+    revocation = None
+    if status == "revoked":
+        revocation = await conn.fetchval(
+            """SELECT add.id FROM (SELECT r.subject_id FROM credit_record r WHERE r.id = $1) s,
+                   LATERAL (SELECT id FROM credit_record WHERE subject_id = s.subject_id LIMIT 1) add""", record_id)
+    await conn.execute(
+        """INSERT INTO repair_application (subject_id, region_code, record_id, kind, handler_department, status,
+               statement, application_no, display_started, eligible_from, filed_by, decided_by, decided_at,
+               decision_no, revoked_by, revoked_at, revoke_reason, revocation_record_id)
+           SELECT r.subject_id, r.region_code, r.id, r.kind, 'test', $2::text, '已整改', 'XF-' || r.id, DATE '2024-01-01',
+                  DATE '2024-04-01', 'test', 'test', $3::timestamptz, 'JD-' || r.id,
+                  CASE WHEN $2::text = 'revoked' THEN 'test' END, CASE WHEN $2::text = 'revoked' THEN $3::timestamptz END,
+                  CASE WHEN $2::text = 'revoked' THEN '提供虚假材料' END, $4::uuid
+           FROM credit_record r WHERE r.id = $1""", record_id, status, decided_at, revocation)
+
+
+async def test_a_repaired_record_stops_counting_where_the_rule_set_says_so_in_the_cycle_as_in_the_engine(
+        conn, db) -> None:  # type: ignore[no-untyped-def]
+    region, code = "440303", "gd-institutions-dynamic-points"  # Guangdong: repaired_records_count false
+    china = ZoneInfo("Asia/Shanghai")
+    repaired = await add_subject(conn, region=region, subject_class=SubjectClass.RETAIL_PHARMACY)
+    fixed = await add_record(conn, repaired, K.FRAUD, on=date(2024, 3, 1))
+    await add_record(conn, repaired, K.INTERVIEW, on=date(2024, 5, 1))
+    await _repair(conn, fixed, decided_at=datetime(2024, 9, 1, 10, tzinfo=china))
+    revoked = await add_subject(conn, region=region, subject_class=SubjectClass.RETAIL_PHARMACY)
+    cheat = await add_record(conn, revoked, K.FRAUD, on=date(2024, 3, 1))
+    await _repair(conn, cheat, decided_at=datetime(2024, 9, 1, 10, tzinfo=china), status="revoked")
+    later = await add_subject(conn, region=region, subject_class=SubjectClass.RETAIL_PHARMACY)
+    pending = await add_record(conn, later, K.FRAUD, on=date(2024, 3, 1))
+    # approved on 1 January 2025 at 00:30 in China (31 December in UTC): after the cycle's as-of day
+    await _repair(conn, pending, decided_at=datetime(2025, 1, 1, 0, 30, tzinfo=china))
+    sids = [repaired, revoked, later]
+    access = access_of(region)
+    async with db.session(access.db_scope()) as s:
+        stored_rs = await evaluation.get_ruleset(session=s, access=access, code=code)
+        assert stored_rs.ruleset.repaired_records_count is False
+        as_of = date(2024, 12, 31)
+        await evaluation.run_cycle(session=s, access=access, region_code=region, cycle_year=2024,
+                                   ruleset_code=code, today=as_of)
+        rows = list((await subjects_by_ids(session=s, ids=sids)).values())
+        facts = await evaluation.load_facts(session=s, subjects=rows, cycle_year=2024, as_of=as_of)
+        counted = {}
+        for sid in sids:
+            ev = evaluate(ruleset=stored_rs.ruleset, facts=facts[sid], as_of=as_of, cycle_year=2024)
+            r = await evaluation.result_as_of(session=s, access=access, subject_id=sid, at=datetime.now(tz=UTC))
+            assert r is not None
+            lines = (await evaluation.lines_of(session=s, result_ids=[r.id]))[r.id]
+            assert (r.score, r.grade) == (ev.score, ev.grade)
+            assert [(ln.item_code, ln.points, ln.record_ids) for ln in lines] == [
+                (ln.item_code, ln.points, tuple(uuid.UUID(x) for x in ln.record_ids)) for ln in ev.lines]
+            counted[sid] = {x for ln in lines for x in ln.record_ids}
+    assert fixed not in counted[repaired]  # repaired before the as-of day: no longer counts
+    assert cheat in counted[revoked]  # a revoked repair restores the record
+    assert pending in counted[later]  # approved after the as-of day (China time): still counts then

@@ -40,6 +40,7 @@ class RecordFact:
     points: Decimal | None = None  # the record's own points (staff 记分)
     score: Decimal | None = None  # an assessment score
     usable_until: date | None = None  # end of its disclosure period (001 art.23-24); None: no end
+    repaired_on: date | None = None  # the day its credit repair was approved (信用修复), if it was
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class UnusedRecord:
     """A record of the cycle that the evaluation left out, and why."""
 
     record_id: str
-    reason: str  # "past_disclosure_period" | "after_as_of"
+    reason: str  # "past_disclosure_period" | "after_as_of" | "repaired"
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,9 @@ def evaluate(
         elif rec.usable_until is not None and rec.usable_until < as_of:
             # 001 art.24: information past its disclosure period must not be used against the subject
             unused.append(UnusedRecord(rec.record_id, "past_disclosure_period"))
+        elif not ruleset.repaired_records_count and rec.repaired_on is not None and rec.repaired_on <= as_of:
+            # the rule set says a repaired record no longer counts, from the day the repair was approved
+            unused.append(UnusedRecord(rec.record_id, "repaired"))
         else:
             used.append(rec)
 

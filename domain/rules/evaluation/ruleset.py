@@ -177,6 +177,9 @@ class RuleSet:
     measures: tuple[Measure, ...] = ()
     # Each level may add local rules (001 art.16) unless the higher rule set says it may not.
     allow_local_rulesets: bool = True
+    # Whether a dishonesty record whose credit repair (信用修复) was approved still counts in scoring from the
+    # day of the approval; the seeds leave it to the rule set (001 art.19 only stops the public display).
+    repaired_records_count: bool = True
 
     def applies_to(self, *, subject_class: SubjectClass, service_scope: ServiceScope | None) -> bool:
         """Whether a subject of this class and scope is evaluated under this rule set."""
@@ -409,6 +412,7 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
         exclusions=exclusions,
         measures=measures,
         allow_local_rulesets=r.flag(d, "allow_local_rulesets", "ruleset", True),
+        repaired_records_count=r.flag(d, "repaired_records_count", "ruleset", True),
     )
 
 
@@ -735,6 +739,7 @@ def ruleset_to_dict(ruleset: RuleSet) -> dict[str, Any]:
         "base_score": str(ruleset.base_score),
         "score_range": {"lower": _s(ruleset.score_range.lower), "upper": _s(ruleset.score_range.upper)},
         "allow_local_rulesets": ruleset.allow_local_rulesets,
+        "repaired_records_count": ruleset.repaired_records_count,
         "floor": _s(ruleset.floor),
         "ceiling": _s(ruleset.ceiling),
         "bands": [

@@ -303,6 +303,9 @@ class _Compiler:
         pre_points = "".join(f",\n           {p}" for p in self.pre_points)
         cols = ",\n       ".join(self.line_cols)
         scope = self._scope_filter()
+        # engine.evaluate: where the rule set says so, a record stops counting the day its repair is approved
+        repaired = ("" if self.rs.repaired_records_count
+                    else f"AND NOT coalesce({repaired_on_sql('r')} <= $4::date, false)")
         # One pass over the records: the usable records of the cycle of the covered subjects are joined and
         # grouped by subject once (in parallel workers as far as PostgreSQL can), every ordered aggregate sorts
         # by (occurred_on, record_id) so one sort serves them all ("the latest" is the last element), and
@@ -333,6 +336,7 @@ class _Compiler:
               AND coalesce(v.occurred_on, v.decided_on) BETWEEN $2::date AND $3::date
               AND coalesce(v.occurred_on, v.decided_on) <= $4::date
               AND (r.category <> {dishonesty} OR {usable_sql('r', 'v', '$4::date', 'pub.public_until')} IS NOT FALSE)
+              {repaired}
             ORDER BY r.subject_id, coalesce(v.occurred_on, v.decided_on), r.id OFFSET 0
         ) rec WHERE NOT rec.doubtful OR {confirmed_usable_sql('rec', '$4::date')}
         GROUP BY rec.subject_id
@@ -404,6 +408,13 @@ def usable_sql(record: str, version: str, as_of: str, published_until: str) -> s
             f"WHEN {window(f'{record}.entered_at')} > {day} THEN true "
             f"WHEN {window(f'{record}.updated_at')} <= {day} THEN false "
             "ELSE NULL END)")
+
+
+def repaired_on_sql(record: str) -> str:
+    """The day (China time) a record's credit repair was first approved, or NULL: ``RecordFact.repaired_on``, read
+    the same way by ``domain.evaluation.facts`` and by the cycle (a revoked repair's status is 'revoked')."""
+    return (f"(SELECT min((ra.decided_at AT TIME ZONE 'Asia/Shanghai')::date) FROM repair_application ra "
+            f"WHERE ra.record_id = {record}.id AND ra.status = 'approved')")
 
 
 def confirmed_usable_sql(rec: str, as_of: str) -> str:
