@@ -62,6 +62,8 @@ class EventType(StrEnum):
     REPAIR_REFUSED = "repair.refused"
     REPAIR_REVOKED = "repair.revoked"
     RECORD_REPAIRED = "record.repaired"
+    PUBLICATION_DISPUTED = "publication.disputed"  # 异议标注 shown on a public item
+    PUBLICATION_DISPUTE_CLOSED = "publication.dispute_closed"
     JOINT_MEASURES_IMPOSED = "joint_measures.imposed"  # 联合惩戒 (issue 9)
     JOINT_MEASURES_LIFTED = "joint_measures.lifted"
 
@@ -97,6 +99,9 @@ AUDIENCES: Mapping[EventType, frozenset[Audience]] = MappingProxyType({
     EventType.REPAIR_REFUSED: frozenset({_B, _S}),
     EventType.REPAIR_REVOKED: frozenset({_B, _S}),
     EventType.RECORD_REPAIRED: frozenset({_B, _S}),
+    # the public marker changes a public answer: mirrors and caches must hear of it
+    EventType.PUBLICATION_DISPUTED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.PUBLICATION_DISPUTE_CLOSED: frozenset({_B, _S, _P, Audience.FEDERATION}),
     # The serious-dishonesty list is public, so are the joint measures that follow from it (issue 9).
     EventType.JOINT_MEASURES_IMPOSED: frozenset({_B, _S, _P, Audience.FEDERATION}),
     EventType.JOINT_MEASURES_LIFTED: frozenset({_B, _S, _P, Audience.FEDERATION}),

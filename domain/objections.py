@@ -39,6 +39,7 @@ from domain.rules.objections import (
 )
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction
+from domain.subjects import subjects_by_ids
 
 SELF_DECLARED = "信用主体自行申报"  # the department archive.declare_record names on a subject's own declaration
 
@@ -178,20 +179,43 @@ async def file_objection(*, session: Session, access: Access, item_type: Objecti
     if open_one is not None:
         raise ObjectionOpen(f"对该信息的异议（{open_one}）正在办理中，请等待处理结果。", field="itemId")
     deadline = accept_deadline(region_code=item.handler_region, filed_on=today)
+    shown = await _shows_disputed(session, subject_id=subject_id, today=today)
     number = await next_number(session=session, word="objection", on=today)
     row = await session.fetchrow(
         f"""INSERT INTO objection (subject_id, region_code, item_type, item_id, record_id, handler_region,
-                handler_department, reasons, status, application_no, filed_by, filed_on, accept_due, deadline_note)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, $13) RETURNING {COLUMNS}""",
+                handler_department, reasons, status, application_no, filed_by, filed_on, accept_due, deadline_note,
+                publicly_disputed)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, $13, $14) RETURNING {COLUMNS}""",
         subject_id, item.region_code, str(item_type), item_id, item.record_id, item.handler_region,
-        item.handler_department, text, number, p.actor, today, deadline.due, deadline.note)
+        item.handler_department, text, number, p.actor, today, deadline.due, deadline.note, shown)
     assert row is not None
     await store_evidence(session=session, files=files, subject_id=subject_id, region_code=item.region_code,
                          actor=p.actor, objection_id=row["id"])
     view = ObjectionView.from_record(row)
     _emit(session, EventType.OBJECTION_SUBMITTED, view, actor=p.actor, acceptDue=deadline.due.isoformat(),
           evidenceFiles=len(files))
+    if shown:
+        await _announce_marker(session, view, EventType.PUBLICATION_DISPUTED, actor=p.actor)
     return view
+
+
+async def _shows_disputed(session: Session, *, subject_id: uuid.UUID, today: date) -> bool:
+    """Whether the rule set the subject is evaluated by shows open objections publicly (RuleSet.show_disputed)."""
+    subject = (await subjects_by_ids(session=session, ids=[subject_id])).get(subject_id)
+    if subject is None:
+        return False
+    try:
+        stored = await evaluation.ruleset_for(session=session, subject=subject, on=today)
+    except NotFound:
+        return False
+    return stored.ruleset.show_disputed
+
+
+async def publicly_disputed(*, session: Session, publication_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """异议处理中: of these public items, those under an open objection that is shown publicly (any audience may
+    ask: the function answers only about items public now, and nothing else of the objection)."""
+    rows = await session.fetch("SELECT yibao_disputed_publications($1::uuid[]) AS id", publication_ids)
+    return {r["id"] for r in rows}
 
 
 def _emit(session: Session, type: EventType, view: ObjectionView, *, actor: str, **extra: Any) -> None:
@@ -246,7 +270,23 @@ async def decide_objection(*, session: Session, access: Access, id: uuid.UUID, a
     _emit(session, _EVENTS[action], updated, actor=p.actor, reason=reason,
           correction=str(correction) if correction else None,
           decideDue=updated.decide_due.isoformat() if updated.decide_due else None)
+    if action is not ObjectionAction.ACCEPT and await session.fetchval(
+            "SELECT publicly_disputed FROM objection WHERE id = $1", id):
+        await _announce_marker(session, updated, EventType.PUBLICATION_DISPUTE_CLOSED, actor=p.actor)
     return updated
+
+
+async def _announce_marker(session: Session, view: ObjectionView, type: EventType, *, actor: str) -> None:
+    """Tell the public (feed, mirrors, caches) that the live publications of the disputed item gained or lost
+    their 异议处理中 marker; nothing else of the objection is public."""
+    ids = await session.fetch(
+        """SELECT id, region_code FROM publication WHERE status = 'published'
+             AND ((item_type = $1 AND item_id = $2) OR ($1 = 'publication' AND id = $2))""",
+        str(view.item_type), view.item_id)
+    for r in ids:
+        public = {"publicationId": str(r["id"]), "disputed": type is EventType.PUBLICATION_DISPUTED}
+        session.emit(DomainEvent(type=type, region_code=r["region_code"], subject_id=view.subject_id,
+                                 item_id=r["id"], actor=actor, payload=public, public_payload=public))
 
 
 async def _correct(*, session: Session, access: Access, view: ObjectionView, reason: str,

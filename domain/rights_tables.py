@@ -41,6 +41,7 @@ class ObjectionRow(SQLModel, table=True):
     decision_reason: str | None = _col(sa.Text)
     correction: str | None = _col(sa.Text)
     decision_no: str | None = _col(sa.Text)
+    publicly_disputed: bool = _col(sa.Boolean, nullable=False)
 
 
 class RepairApplicationRow(SQLModel, table=True):

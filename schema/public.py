@@ -13,14 +13,15 @@ public-plus fields their agreement names; it is FORBIDDEN to everyone else.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from domain import public_search, publication, publication_lists
+from domain import objections, public_search, publication, publication_lists
 from domain.paging import page_size, sort_key
 from domain.publication import NotificationView, PublicationView, PublicFilter, PublicItem
 from domain.rules.catalog import Grade as _Grade
@@ -125,6 +126,11 @@ class PublicInstitutionConnection(CountedPage):
     edges: list[PublicInstitutionEdge]
 
 
+async def _load_disputed(session: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    found = await objections.publicly_disputed(session=session, publication_ids=ids)
+    return {i: i in found for i in ids}
+
+
 def institution_hit_of(hit: public_search.InstitutionHit) -> PublicInstitution:
     found = PublicInstitution.of(hit.institution)
     found.preloaded_grade, found.grade_loaded = hit.grade, True
@@ -171,6 +177,12 @@ class PublicRecord:
     publisher_region: Region
     subject: PublicSubject
 
+    @strawberry.field(description="异议处理中: the subject's objection to it is being handled (shown only where the "
+                                  "rule set says so, e.g. Anhui; false otherwise).")
+    async def disputed(self, info: Info) -> bool:
+        return bool(await info.context.loader("disputed", _load_disputed, default=lambda: False).load(
+            uuid.UUID(str(self.id))))
+
     @classmethod
     def of(cls, item: PublicItem) -> PublicRecord:
         r = item.record
@@ -201,6 +213,12 @@ class PublicGrade:
     region: Region
     publisher_region: Region
     institution: PublicInstitution
+
+    @strawberry.field(description="异议处理中: the subject's objection to it is being handled (shown only where the "
+                                  "rule set says so, e.g. Anhui; false otherwise).")
+    async def disputed(self, info: Info) -> bool:
+        return bool(await info.context.loader("disputed", _load_disputed, default=lambda: False).load(
+            uuid.UUID(str(self.id))))
 
     @classmethod
     def of(cls, item: PublicItem) -> PublicGrade:

@@ -106,6 +106,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "REPAIR_REFUSED": "信用修复不予批准",
             "REPAIR_REVOKED": "信用修复已撤销",
             "RECORD_REPAIRED": "失信信息已修复",
+            "PUBLICATION_DISPUTED": "公开信息标注异议处理中",
+            "PUBLICATION_DISPUTE_CLOSED": "公开信息的异议标注已解除",
             "JOINT_MEASURES_IMPOSED": "联合惩戒措施已实施",
             "JOINT_MEASURES_LIFTED": "联合惩戒措施已解除",
         },

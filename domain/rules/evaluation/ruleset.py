@@ -180,6 +180,8 @@ class RuleSet:
     # Whether a dishonesty record whose credit repair (信用修复) was approved still counts in scoring from the
     # day of the approval; the seeds leave it to the rule set (001 art.19 only stops the public display).
     repaired_records_count: bool = True
+    # Whether a published item under an open objection shows publicly that it is disputed (异议标注).
+    show_disputed: bool = False
 
     def applies_to(self, *, subject_class: SubjectClass, service_scope: ServiceScope | None) -> bool:
         """Whether a subject of this class and scope is evaluated under this rule set."""
@@ -413,6 +415,7 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
         measures=measures,
         allow_local_rulesets=r.flag(d, "allow_local_rulesets", "ruleset", True),
         repaired_records_count=r.flag(d, "repaired_records_count", "ruleset", True),
+        show_disputed=r.flag(d, "show_disputed", "ruleset", False),
     )
 
 
@@ -740,6 +743,7 @@ def ruleset_to_dict(ruleset: RuleSet) -> dict[str, Any]:
         "score_range": {"lower": _s(ruleset.score_range.lower), "upper": _s(ruleset.score_range.upper)},
         "allow_local_rulesets": ruleset.allow_local_rulesets,
         "repaired_records_count": ruleset.repaired_records_count,
+        "show_disputed": ruleset.show_disputed,
         "floor": _s(ruleset.floor),
         "ceiling": _s(ruleset.ceiling),
         "bands": [
