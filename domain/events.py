@@ -64,6 +64,8 @@ class EventType(StrEnum):
     RECORD_REPAIRED = "record.repaired"
     PUBLICATION_DISPUTED = "publication.disputed"  # 异议标注 shown on a public item
     PUBLICATION_DISPUTE_CLOSED = "publication.dispute_closed"
+    REPRESENTATIVE_NAMED = "representative.named"  # 代理人 (issue 8)
+    REPRESENTATIVE_REVOKED = "representative.revoked"
     JOINT_MEASURES_IMPOSED = "joint_measures.imposed"  # 联合惩戒 (issue 9)
     JOINT_MEASURES_LIFTED = "joint_measures.lifted"
 
@@ -102,6 +104,8 @@ AUDIENCES: Mapping[EventType, frozenset[Audience]] = MappingProxyType({
     # the public marker changes a public answer: mirrors and caches must hear of it
     EventType.PUBLICATION_DISPUTED: frozenset({_B, _S, _P, Audience.FEDERATION}),
     EventType.PUBLICATION_DISPUTE_CLOSED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.REPRESENTATIVE_NAMED: frozenset({_B, _S}),
+    EventType.REPRESENTATIVE_REVOKED: frozenset({_B, _S}),
     # The serious-dishonesty list is public, so are the joint measures that follow from it (issue 9).
     EventType.JOINT_MEASURES_IMPOSED: frozenset({_B, _S, _P, Audience.FEDERATION}),
     EventType.JOINT_MEASURES_LIFTED: frozenset({_B, _S, _P, Audience.FEDERATION}),

@@ -104,3 +104,19 @@ class CreditReportRow(SQLModel, table=True):
     result_id: uuid.UUID | None = _col(sa.Uuid)
     issued_by: str = _col(sa.Text, nullable=False)
     issued_at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
+
+
+class SubjectRepresentativeRow(SQLModel, table=True):
+    """代理人: a person an institution named to act for it (migration 0019)."""
+
+    __tablename__ = "subject_representative"
+    id: uuid.UUID = _col(sa.Uuid, primary_key=True, nullable=False)
+    subject_id: uuid.UUID = _col(sa.Uuid, nullable=False)
+    region_code: str = _col(sa.Text, nullable=False)
+    name: str = _col(sa.Text, nullable=False)
+    resident_id: str = _col(sa.Text, nullable=False)
+    role: str = _col(sa.Text, nullable=False)
+    appointed_by: str = _col(sa.Text, nullable=False)
+    appointed_at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
+    revoked_by: str | None = _col(sa.Text)
+    revoked_at: datetime | None = _col(sa.DateTime(timezone=True))

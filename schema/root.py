@@ -31,6 +31,7 @@ from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.integrity import IntegrityQuery
 from schema.public import PublicationMutation, PublicQuery
+from schema.representatives import RepresentativeMutation, RepresentativeQuery
 from schema.rights import RightsMutation, RightsQuery
 from schema.webhooks import WebhookMutation, WebhookQuery
 
@@ -39,9 +40,9 @@ FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery, WebhookQuery)
+                              ExchangeQuery, WebhookQuery, RepresentativeQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
-                               ExchangeMutation, WebhookMutation)
+                               ExchangeMutation, WebhookMutation, RepresentativeMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):
