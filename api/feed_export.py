@@ -1,0 +1,173 @@
+"""``GET /feed.ndjson``: the change feed in bulk, for mirrors and other systems that replay it (001 art.33).
+
+The same events ``changes`` pages through, in the same scope (``domain.feed.feed_scope``, row-level security
+on), as newline-delimited JSON: one ``ChangeEvent``-shaped object a line, oldest first. PostgreSQL writes the
+lines itself (``COPY (SELECT json_build_object(…)::text …) TO STDOUT`` through asyncpg's ``copy_from_query``) and
+they are passed on as they come, so Python never decodes a row and memory stays constant at any size; that is
+what lets a replay keep up with a plain COPY (issue 7), which a million rows decoded into Python cannot.
+
+Every refusal (bad token, rate limit, bad cursor, unknown type, a region outside the caller's scope, a bad limit)
+is answered before the first byte, as JSON with the codes and messages the GraphQL ``changes`` gives. NDJSON has
+no trailer: a client resumes with the ``cursor`` of the last line it received (``?after=<cursor>``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from api import errors
+from api.identity import OfficerDirectory, principal_from_headers
+from api.protection import Protection
+from api.settings import Settings
+from authz import Authorizer
+from domain import feed
+from domain.access import Access, FederationScope, PrincipalKind
+from domain.db import Database
+from domain.errors import DomainError, InvalidInput, RateLimited
+from domain.events import EventType
+
+log = logging.getLogger("yibao.api.feed_export")
+
+MEDIA_TYPE = "application/x-ndjson"
+# Chunks PostgreSQL has sent and the client has not yet taken: the bound that keeps memory constant (asyncpg
+# stops reading the socket while its sink waits, so a slow client slows the COPY instead of filling memory).
+_BUFFERED_CHUNKS = 8
+_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, RateLimited.code: 429}
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """How much one export may return and how long its COPY may run (a request's 10 s limit is for pages)."""
+
+    max_events: int = field(default_factory=lambda: _env_int("YIBAO_FEED_EXPORT_MAX_EVENTS", 1_000_000))
+    statement_timeout_ms: int = field(default_factory=lambda: _env_int("YIBAO_FEED_EXPORT_TIMEOUT_MS", 600_000))
+
+
+def _refusal(exc: DomainError, language: str) -> Response:
+    return JSONResponse({"errors": [errors.error_body(exc.code, exc.message_in(language))]},
+                        status_code=_STATUS.get(exc.code, 400))
+
+
+def event_types(text: str | None) -> list[EventType] | None:
+    """``types=A,B``: GraphQL names (``RECORD_ENTERED``) or stored names (``record.entered``)."""
+    if not text:
+        return None
+    out: list[EventType] = []
+    for name in (t.strip() for t in text.split(",")):
+        if not name:
+            continue
+        try:
+            out.append(EventType[name] if name in EventType.__members__ else EventType(name))
+        except ValueError as exc:
+            raise InvalidInput(f"未知的事件类型 {name!r}：请使用 EventType 中的名称，如 RECORD_ENTERED。",
+                               field="types") from exc
+    return out or None
+
+
+def export_limit(text: str | None, *, maximum: int) -> int:
+    """``limit``: how many events at most (default and ceiling: ``maximum``)."""
+    if text is None or text == "":
+        return maximum
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise InvalidInput(f"条数上限（limit）须为 1 到 {maximum} 之间的整数。", field="limit")
+    return int(text)
+
+
+def endpoint(*, settings: Settings, guard: Protection, officers: OfficerDirectory, authorizer: Authorizer,
+             clients: Mapping[str, FederationScope],
+             export: ExportSettings | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """The route handler of ``GET /feed.ndjson``."""
+    limits = export or ExportSettings()
+
+    async def feed_ndjson(request: Request) -> Response:
+        language = errors.request_language(request.headers)
+        db: Database = request.app.state.db
+        params = request.query_params
+        try:
+            principal = principal_from_headers(request.headers, secret=settings.jwt_secret,
+                                               issuer=settings.jwt_issuer, max_lifetime_s=settings.jwt_max_lifetime_s)
+            if settings.check_officers:
+                await officers.verify(db, principal)
+        except DomainError as exc:
+            return JSONResponse({"errors": [errors.error_body(exc.code, exc.message_in(language))]},
+                                status_code=401)
+        anonymous = principal.kind is PrincipalKind.PUBLIC
+        # One export counts as one request against the caller's limit, as one GraphQL request does.
+        refusal = guard.limits.check(client=guard.proxies.client_address(request) if anonymous else principal.actor,
+                                     anonymous=anonymous, query="")
+        if refusal is not None:
+            message = errors.transport_message("rate_limited", language, limit=refusal.limit,
+                                               retry_after=refusal.retry_after)
+            return JSONResponse({"errors": [errors.error_body(RateLimited.code, message,
+                                                              retryAfter=refusal.retry_after)]},
+                                status_code=429, headers={"Retry-After": str(refusal.retry_after)})
+        access = Access(principal=principal, authorizer=authorizer,
+                        federation=clients.get(principal.id) if principal.kind is PrincipalKind.FEDERATION else None)
+        try:
+            scope = feed.feed_scope(access, region_code=params.get("regionCode") or None)
+            after = feed.decode_position(params.get("after"))
+            types = event_types(params.get("types"))
+            limit = export_limit(params.get("limit"), maximum=limits.max_events)
+        except DomainError as exc:
+            return _refusal(exc, language)
+        session = await db.begin(access.db_scope())
+        try:
+            await feed.check_after(session=session, scope=scope, after=after)
+        except BaseException as exc:
+            await db.end(session, commit=False)
+            if isinstance(exc, DomainError):
+                return _refusal(exc, language)
+            raise
+
+        async def lines() -> AsyncIterator[bytes]:
+            chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_BUFFERED_CHUNKS)
+
+            async def sink(chunk: bytes | bytearray) -> None:
+                await chunks.put(bytes(chunk))  # asyncpg hands over a bytearray; a response body is bytes
+
+            async def copy() -> None:
+                try:
+                    await feed.export(session=session, scope=scope, after=after, types=types, limit=limit,
+                                      output=sink, statement_timeout_ms=limits.statement_timeout_ms)
+                except asyncio.CancelledError:
+                    raise  # the reader is gone: nobody waits for the end mark
+                except BaseException:
+                    await chunks.put(None)
+                    raise
+                await chunks.put(None)
+
+            task = asyncio.create_task(copy())
+            try:
+                while (chunk := await chunks.get()) is not None:
+                    yield chunk
+                await task  # a failure part-way ends the response without its last chunk: the client sees it
+            finally:
+                # The client may have gone (the stream is cancelled): stop the COPY and give the connection back
+                # all the same, shielded from that cancellation.
+                with anyio.CancelScope(shield=True):
+                    if not task.done():
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await task
+                    try:
+                        await db.end(session, commit=False)
+                    except Exception as exc:
+                        log.info("export rollback did not complete: %s", type(exc).__name__)
+
+        return StreamingResponse(lines(), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+
+    return feed_ndjson
+
