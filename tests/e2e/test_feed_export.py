@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.protection import ProtectionSettings
 from api.settings import Settings
+from domain.access import FederationScope, Principal, PrincipalKind
 from domain.db import SingleConnectionDatabase
 from domain.feed import encode_position
 from tests.support.factories import GraphQL, auth, officer, subject_principal
@@ -131,6 +133,33 @@ async def test_an_export_resumes_exactly_after_the_given_cursor_and_stops_at_its
     assert rest == everything[7:]
     published = await _export(client, settings, as_=HEFEI, after=start, types="PUBLICATION_PUBLISHED")
     assert published == [e for e in everything if e["type"] == "PUBLICATION_PUBLISHED"]
+
+
+async def test_a_federation_client_exports_its_agreed_regions_public_form_and_nothing_else(
+        conn: asyncpg.Connection, db: SingleConnectionDatabase, settings: Settings) -> None:
+    start = await _start(conn)
+    await _mixed(conn, uuid.uuid4())
+    platform = FederationScope(client_id="ah-credit-platform", region_code="340000", fields=frozenset({"score"}))
+    app = create_app(settings=settings, database=db, federation={platform.client_id: platform})
+    as_ = Principal(kind=PrincipalKind.FEDERATION, id=platform.client_id)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        exported = await _export(http, settings, as_=as_, after=start)
+        _same(exported, await _pages(GraphQL(http, settings), after=start, as_=as_))
+        foreign = await http.get("/feed.ndjson", params={"regionCode": "500237"}, headers=auth(settings, as_))
+    assert [(e["type"], e["regionCode"][:2]) for e in exported] == [("PUBLICATION_PUBLISHED", "34")] * 4
+    assert all(e["subjectId"] is None and set(e["payload"]) == {"i", "title"} for e in exported)
+    assert foreign.status_code == 403 and foreign.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_each_export_counts_against_the_callers_rate_limit(
+        db: SingleConnectionDatabase, settings: Settings) -> None:
+    app = create_app(settings=settings, database=db, protection=ProtectionSettings(authenticated_limit="2/minute"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        answers = [await http.get("/feed.ndjson", params={"limit": "1"}, headers=auth(settings, HEFEI))
+                   for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert answers[2].headers["Retry-After"]
 
 
 @pytest.mark.parametrize(("params", "headers", "status", "code", "mentions"), [
