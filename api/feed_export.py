@@ -14,15 +14,15 @@ no trailer: a client resumes with the ``cursor`` of the last line it received (`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from api import errors
 from api.identity import OfficerDirectory, principal_from_headers
@@ -55,6 +55,32 @@ class ExportSettings:
 
     max_events: int = field(default_factory=lambda: _env_int("YIBAO_FEED_EXPORT_MAX_EVENTS", 1_000_000))
     statement_timeout_ms: int = field(default_factory=lambda: _env_int("YIBAO_FEED_EXPORT_TIMEOUT_MS", 600_000))
+
+
+class _Export(StreamingResponse):
+    """A streamed export that releases its transaction even when it is cancelled before the first line (its
+    body generator, never started, would then never reach its ``finally``)."""
+
+    def __init__(self, body: AsyncGenerator[bytes, None], *, release: Callable[[], Awaitable[None]]) -> None:
+        super().__init__(body, media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+        self._body = body
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                # Close the body first (a failed send leaves it suspended): its COPY must end before the
+                # transaction does.
+                await self._body.aclose()
+                await self._release()
+
+
+def _unavailable(settings: Settings) -> Response:
+    return JSONResponse({"errors": [errors.error_body(errors.SERVICE_UNAVAILABLE, "数据库暂时不可用，请稍后重试。",
+                                                      retryAfter=settings.retry_after_s)]},
+                        status_code=503, headers={"Retry-After": str(settings.retry_after_s)})
 
 
 def _refusal(exc: DomainError, language: str) -> Response:
@@ -124,7 +150,12 @@ def endpoint(*, settings: Settings, guard: Protection, officers: OfficerDirector
             limit = export_limit(params.get("limit"), maximum=limits.max_events)
         except DomainError as exc:
             return _refusal(exc, language)
-        session = await db.begin(access.db_scope())
+        try:
+            session = await db.begin(access.db_scope())
+        except Exception as exc:
+            if errors.is_database_unavailable(exc):
+                return _unavailable(settings)
+            raise
         try:
             await feed.check_after(session=session, scope=scope, after=after)
         except BaseException as exc:
@@ -132,15 +163,30 @@ def endpoint(*, settings: Settings, guard: Protection, officers: OfficerDirector
             if isinstance(exc, DomainError):
                 return _refusal(exc, language)
             raise
+        ended = False
 
-        async def lines() -> AsyncIterator[bytes]:
+        async def release() -> None:
+            """Roll the export's transaction back and give its connection back, once, whatever happened."""
+            nonlocal ended
+            if ended:
+                return
+            ended = True
+            with anyio.CancelScope(shield=True):  # also when the response was cancelled (the client left)
+                try:
+                    await db.end(session, commit=False)
+                except Exception as exc:
+                    log.info("export rollback did not complete: %s", type(exc).__name__)
+
+        async def lines() -> AsyncGenerator[bytes, None]:
             chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=_BUFFERED_CHUNKS)
-
             pending = bytearray()
+            gone = False  # the client left: what the COPY still sends is dropped
 
             async def sink(chunk: bytes | bytearray) -> None:
                 # asyncpg hands over what one socket read brought (about 10 kB); sending that on in larger pieces
                 # costs a fraction of the per-chunk work (queue, ASGI message, socket write) on both sides.
+                if gone:
+                    return
                 pending.extend(chunk)
                 if len(pending) >= _CHUNK_BYTES:
                     await chunks.put(bytes(pending))
@@ -150,14 +196,14 @@ def endpoint(*, settings: Settings, guard: Protection, officers: OfficerDirector
                 try:
                     await feed.export(session=session, scope=scope, after=after, types=types, limit=limit,
                                       output=sink, statement_timeout_ms=limits.statement_timeout_ms)
-                except asyncio.CancelledError:
-                    raise  # the reader is gone: nobody waits for the end mark
                 except BaseException:
-                    await chunks.put(None)
+                    if not gone:
+                        await chunks.put(None)
                     raise
-                if pending:
-                    await chunks.put(bytes(pending))
-                await chunks.put(None)
+                if not gone:
+                    if pending:
+                        await chunks.put(bytes(pending))
+                    await chunks.put(None)
 
             task = asyncio.create_task(copy())
             try:
@@ -165,19 +211,20 @@ def endpoint(*, settings: Settings, guard: Protection, officers: OfficerDirector
                     yield chunk
                 await task  # a failure part-way ends the response without its last chunk: the client sees it
             finally:
-                # The client may have gone (the stream is cancelled): stop the COPY and give the connection back
-                # all the same, shielded from that cancellation.
+                # The client may have left. Cancelling asyncpg in the middle of a COPY leaves its connection
+                # unusable, so the COPY runs to its end (at most ``max_events`` rows, within the statement
+                # timeout) with its output dropped, and the connection goes back clean.
+                gone = True
                 with anyio.CancelScope(shield=True):
-                    if not task.done():
-                        task.cancel()
-                        with contextlib.suppress(asyncio.CancelledError, Exception):
-                            await task
-                    try:
-                        await db.end(session, commit=False)
-                    except Exception as exc:
-                        log.info("export rollback did not complete: %s", type(exc).__name__)
+                    while not task.done():
+                        while not chunks.empty():
+                            chunks.get_nowait()
+                        await asyncio.wait({task}, timeout=0.05)
+                    if not task.cancelled() and task.exception() is not None:
+                        log.info("export ended early: %s", type(task.exception()).__name__)
+                await release()
 
-        return StreamingResponse(lines(), media_type=MEDIA_TYPE, headers={"Cache-Control": "no-store"})
+        return _Export(lines(), release=release)
 
     return feed_ndjson
 

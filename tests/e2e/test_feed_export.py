@@ -182,17 +182,9 @@ async def test_a_bad_export_request_is_a_clear_json_error_before_anything_stream
     assert mentions in error["message"]
 
 
-async def test_a_large_export_is_streamed_in_several_chunks_not_built_in_memory(
-        conn: asyncpg.Connection, db: SingleConnectionDatabase, settings: Settings) -> None:
-    start = await _start(conn)
-    await conn.execute(
-        """INSERT INTO domain_event (type, region_code, subject_id, item_id, actor, audiences, payload)
-           SELECT 'record.entered', '340102', gen_random_uuid(), gen_random_uuid(), 'test', ARRAY['bureau','subject'],
-                  jsonb_build_object('n', i, 'text', repeat('信用', 20)) FROM generate_series(1, 5000) AS i""")
-    # httpx's ASGI transport joins a body before handing it over, so the app's messages are watched directly,
-    # as a server (uvicorn) receives them: each body message goes to the socket as one chunk.
-    app = create_app(settings=settings, database=db)
-    sent: list[dict[str, Any]] = []
+async def _asgi_export(app: Any, settings: Settings, *, params: dict[str, str],
+                       send: Any) -> None:
+    """Call the app as a server (uvicorn) does, with ``send`` receiving its messages."""
     requested = False
 
     async def receive() -> dict[str, Any]:
@@ -203,16 +195,34 @@ async def test_a_large_export_is_streamed_in_several_chunks_not_built_in_memory(
         await asyncio.Event().wait()  # the client stays connected
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
     headers = [(k.lower().encode(), v.encode()) for k, v in auth(settings, HEFEI).items()]
     scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
              "method": "GET", "scheme": "http", "path": "/feed.ndjson", "raw_path": b"/feed.ndjson",
-             "query_string": urlencode({"after": start}).encode(), "root_path": "", "headers": headers,
+             "query_string": urlencode(params).encode(), "root_path": "", "headers": headers,
              "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "state": {}}
     async with app.router.lifespan_context(app):
         await app(scope, receive, send)
+
+
+async def _many_events(conn: asyncpg.Connection, n: int) -> None:
+    await conn.execute(
+        """INSERT INTO domain_event (type, region_code, subject_id, item_id, actor, audiences, payload)
+           SELECT 'record.entered', '340102', gen_random_uuid(), gen_random_uuid(), 'test', ARRAY['bureau','subject'],
+                  jsonb_build_object('n', i, 'text', repeat('信用', 20)) FROM generate_series(1, $1) AS i""", n)
+
+
+async def test_a_large_export_is_streamed_in_several_chunks_not_built_in_memory(
+        conn: asyncpg.Connection, db: SingleConnectionDatabase, settings: Settings) -> None:
+    start = await _start(conn)
+    await _many_events(conn, 5000)
+    # httpx's ASGI transport joins a body before handing it over, so the app's messages are watched directly,
+    # as a server (uvicorn) receives them: each body message goes to the socket as one chunk.
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await _asgi_export(create_app(settings=settings, database=db), settings, params={"after": start}, send=send)
     start_message, *bodies = sent
     assert start_message["status"] == 200
     assert b"content-length" not in dict(start_message["headers"])
@@ -220,3 +230,23 @@ async def test_a_large_export_is_streamed_in_several_chunks_not_built_in_memory(
     assert len(chunks) > 1 and all(m.get("more_body") for m in bodies[:-1]) and not bodies[-1].get("more_body")
     lines = b"".join(chunks).decode().splitlines()
     assert [json.loads(line)["payload"]["n"] for line in lines] == list(range(1, 5001))
+
+
+async def test_a_client_that_leaves_mid_export_leaves_no_transaction_behind(
+        conn: asyncpg.Connection, db: SingleConnectionDatabase, settings: Settings, gql: GraphQL) -> None:
+    start = await _start(conn)
+    await _many_events(conn, 20_000)  # more than the export buffers: its COPY is still running when the client goes
+    bodies = 0
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal bodies
+        if message["type"] == "http.response.body":
+            bodies += 1
+            if bodies == 2:
+                raise OSError("the client closed the connection")  # what a server's send does then
+
+    with pytest.raises(OSError):
+        await _asgi_export(create_app(settings=settings, database=db), settings, params={"after": start}, send=send)
+    # The export's transaction was rolled back and its connection given back: the next request is served.
+    body = await asyncio.wait_for(gql(PAGE, {"after": start}, as_=HEFEI), timeout=30)
+    assert len(body["data"]["changes"]["events"]) == 100
