@@ -179,26 +179,29 @@ def export_sql(*, scope: FeedScope, after: int, types: Collection[EventType] | N
     ``ChangeEvent`` of ``changes`` (type by its GraphQL name, the cursor ``encode_position`` gives, the time in
     Beijing time, and ``shown``'s subject id and payload), built by PostgreSQL so no row is decoded in Python."""
     source, args = _visible(scope, after=after, types=types, limit=limit)
+    # Payloads are NOT NULL, and so is a public event's public payload (the view's payload); only an event for
+    # federation clients alone might lack one.
     if scope.audience is Audience.PUBLIC:
         subject, payload = "NULL::uuid", "payload"  # the view's payload is already the public form
     elif scope.public_form:
-        subject, payload = "NULL::uuid", "public_payload"
+        subject, payload = "NULL::uuid", "coalesce(public_payload, '{}'::jsonb)"
     else:
         subject, payload = "subject_id", "payload"
     # Written by concatenation rather than json_build_object, which took a third longer over 200k rows (bench/
     # README.md). Only values that cannot break a JSON string are written without to_json: the type (its CHECK
     # allows [a-z_.] only), the region code (a foreign key to GB/T 2260's six-digit codes) and a uuid.
-    # The cursor: base64url of 'evt:<position>' as encode_position writes it (at most 23 bytes, so PostgreSQL's
-    # base64 never wraps the line). GraphQL names of event types are their values in capitals, '.' as '_'.
+    # The cursor: base64url of 'evt:<position>' as encode_position writes it. At most 23 bytes, so PostgreSQL's
+    # base64 never wraps the line; and 'evt' then ':' and digits (bytes 0x30-0x3A) never give a 6-bit group above
+    # 58, so plain base64 has no '+' or '/' to turn into base64url.
+    # GraphQL names of event types are their values in capitals, '.' as '_'.
     # The time: to_json of a timestamptz in the session's TimeZone, which ``export`` sets to Beijing time.
     sql = f"""SELECT '{{"position":' || position
-                || ',"cursor":"' || translate(encode(convert_to('{_CURSOR_PREFIX}' || position, 'UTF8'), 'base64'),
-                                              '+/', '-_')
+                || ',"cursor":"' || encode(convert_to('{_CURSOR_PREFIX}' || position, 'UTF8'), 'base64')
                 || '","type":"' || upper(translate(type, '.', '_'))
                 || '","regionCode":"' || region_code
                 || '","subjectId":' || coalesce('"' || {subject} || '"', 'null')
                 || ',"occurredAt":' || to_json(occurred_at)
-                || ',"payload":' || coalesce({payload}, '{{}}'::jsonb)::text || '}}'
+                || ',"payload":' || {payload}::text || '}}'
               FROM {source} ORDER BY position LIMIT $3"""
     return sql, args
 

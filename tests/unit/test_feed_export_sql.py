@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from api.feed_export import event_types, export_limit
@@ -42,3 +44,10 @@ def test_a_limit_outside_one_to_the_ceiling_is_refused(text: str) -> None:
     with pytest.raises(InvalidInput):
         export_limit(text, maximum=1_000_000)
     assert export_limit(None, maximum=5) == 5
+
+
+@pytest.mark.parametrize("position", [0, 1, 9, 62, 63, 999, 123_456_789, 2**62, 9_223_372_036_854_775_807])
+def test_a_cursor_in_plain_base64_is_already_base64url_as_the_export_sql_assumes(position: int) -> None:
+    plain = base64.b64encode(f"evt:{position}".encode()).decode()
+    assert "+" not in plain and "/" not in plain and len(plain) <= 76
+    assert plain == feed.encode_position(position)
