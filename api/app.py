@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from api import errors, idempotency
+from api import errors, feed_export, idempotency
 from api.identity import OfficerDirectory, principal_from_headers
 from api.listener import EventListener
 from api.postgres import migration_heads
@@ -356,6 +356,8 @@ def create_app(
             Route("/graphql", graphql_get, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
             Route("/readyz", ready, methods=["GET"]),
+            Route("/feed.ndjson", feed_export.endpoint(settings=settings, guard=guard, officers=officers,
+                                                       authorizer=authz, clients=clients), methods=["GET"]),
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
                                                             clients=clients)),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

@@ -73,3 +73,25 @@ def api_process(url: str, **env: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: object) -> AsyncIterator[str]:
+    """Serve an ASGI app (a webhook receiver, say: not a load generator) with uvicorn in this event loop on a free
+    loopback port; yields its base URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:  # uvicorn offers no event to await  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,33 +119,52 @@ class FeedPage:
     end_position: int  # resume from here, even when nothing visible was found up to it
 
 
-async def changes(*, session: Session, scope: FeedScope, after: int, types: Collection[EventType] | None,
-                  first: int) -> FeedPage:
-    """Events after position ``after`` that ``scope`` may see, oldest first."""
+# The planner starts parallel workers for a feed page when the outbox is large; for pages of a thousand rows
+# starting them costs more than it saves (about 12 ms a page on a loaded machine, bench/README.md).
+_NO_PARALLEL = "SET LOCAL max_parallel_workers_per_gather = 0"
+# Timestamps as the API writes them (schema/clock.py: Asia/Shanghai, which keeps +08:00 all year).
+_CHINA_ZONE = "Asia/Shanghai"
+
+
+def _visible(scope: FeedScope, *, after: int, types: Collection[EventType] | None,
+             limit: int) -> tuple[str, list[Any]]:
+    """``FROM … WHERE …`` of the events ``scope`` may see after ``after`` ($1), of ``types`` ($2), with ``limit``
+    as $3: the one scoping rule behind both the paged feed and the bulk export."""
+    type_list = sorted(str(t) for t in types) if types else None
+    args: list[Any] = [after, type_list, limit]
+    where = "position > $1 AND ($2::text[] IS NULL OR type = ANY($2))"
+    if scope.audience is Audience.PUBLIC:
+        # The public role reads only the public view; its rows are already the public form.
+        if scope.region_prefix is not None:
+            args.append(scope.region_prefix)
+            where += " AND region_code LIKE $4 || '%'"
+        return f"public_event WHERE {where}", args
+    clause, extra = scope.where(4)
+    return f"domain_event WHERE {where} AND {clause}", [*args, *extra]
+
+
+async def _horizon(*, session: Session, scope: FeedScope, after: int) -> int:
+    """The newest position (of the public view for the public); INVALID_INPUT when ``after`` lies beyond it."""
     horizon = int(await session.fetchval("SELECT coalesce(max(position), 0) FROM domain_event"
                                          if not scope.public_form or scope.audience is not Audience.PUBLIC
                                          else "SELECT coalesce(max(position), 0) FROM public_event"))
     if after > horizon:
         raise InvalidInput(f"游标指向尚不存在的位置 {after}（最新位置为 {horizon}）。", field="after")
-    type_list = sorted(str(t) for t in types) if types else None
+    return horizon
+
+
+async def changes(*, session: Session, scope: FeedScope, after: int, types: Collection[EventType] | None,
+                  first: int) -> FeedPage:
+    """Events after position ``after`` that ``scope`` may see, oldest first."""
+    horizon = await _horizon(session=session, scope=scope, after=after)
+    await session.execute(_NO_PARALLEL)
+    source, args = _visible(scope, after=after, types=types, limit=first + 1)
     if scope.audience is Audience.PUBLIC:
-        # The public role reads only the public view; its rows are already the public form.
-        where = "position > $1 AND ($2::text[] IS NULL OR type = ANY($2))"
-        args: list[Any] = [after, type_list]
-        if scope.region_prefix is not None:
-            where += " AND region_code LIKE $4 || '%'"
         sql = f"""SELECT position, type, region_code, NULL::uuid AS subject_id, NULL::uuid AS item_id, '' AS actor,
                          ARRAY['public'] AS audiences, payload, payload AS public_payload, occurred_at
-                  FROM public_event WHERE {where} ORDER BY position LIMIT $3"""
-        args.append(first + 1)
-        if scope.region_prefix is not None:
-            args.append(scope.region_prefix)
+                  FROM {source} ORDER BY position LIMIT $3"""
     else:
-        clause, extra = scope.where(4)
-        sql = f"""SELECT {EVENT_COLUMNS} FROM domain_event
-                  WHERE position > $1 AND ($2::text[] IS NULL OR type = ANY($2)) AND {clause}
-                  ORDER BY position LIMIT $3"""
-        args = [after, type_list, first + 1, *extra]
+        sql = f"SELECT {EVENT_COLUMNS} FROM {source} ORDER BY position LIMIT $3"
     rows = await session.fetch(sql, *args)
     events = [StoredEvent.from_row(r) for r in rows]
     has_next = len(events) > first
@@ -153,3 +172,54 @@ async def changes(*, session: Session, scope: FeedScope, after: int, types: Coll
     end = events[-1].position if has_next else max(horizon, after)
     return FeedPage(events=events, has_next=has_next, end_position=end)
 
+
+def export_sql(*, scope: FeedScope, after: int, types: Collection[EventType] | None,
+               limit: int) -> tuple[str, list[Any]]:
+    """The SELECT a bulk replay copies out: one JSON text per event that ``scope`` may see, shaped like a
+    ``ChangeEvent`` of ``changes`` (type by its GraphQL name, the cursor ``encode_position`` gives, the time in
+    Beijing time, and ``shown``'s subject id and payload), built by PostgreSQL so no row is decoded in Python."""
+    source, args = _visible(scope, after=after, types=types, limit=limit)
+    # Payloads are NOT NULL, and so is a public event's public payload (the view's payload); only an event for
+    # federation clients alone might lack one.
+    if scope.audience is Audience.PUBLIC:
+        subject, payload = "NULL::uuid", "payload"  # the view's payload is already the public form
+    elif scope.public_form:
+        subject, payload = "NULL::uuid", "coalesce(public_payload, '{}'::jsonb)"
+    else:
+        subject, payload = "subject_id", "payload"
+    # Written by concatenation rather than json_build_object, which took a third longer over 200k rows (bench/
+    # README.md). Only values that cannot break a JSON string are written without to_json: the type (its CHECK
+    # allows [a-z_.] only), the region code (a foreign key to GB/T 2260's six-digit codes) and a uuid.
+    # The cursor: base64url of 'evt:<position>' as encode_position writes it. At most 23 bytes, so PostgreSQL's
+    # base64 never wraps the line; and 'evt' then ':' and digits (bytes 0x30-0x3A) never give a 6-bit group above
+    # 58, so plain base64 has no '+' or '/' to turn into base64url.
+    # GraphQL names of event types are their values in capitals, '.' as '_'.
+    # The time: to_json of a timestamptz in the session's TimeZone, which ``export`` sets to Beijing time.
+    sql = f"""SELECT '{{"position":' || position
+                || ',"cursor":"' || encode(convert_to('{_CURSOR_PREFIX}' || position, 'UTF8'), 'base64')
+                || '","type":"' || upper(translate(type, '.', '_'))
+                || '","regionCode":"' || region_code
+                || '","subjectId":' || coalesce('"' || {subject} || '"', 'null')
+                || ',"occurredAt":' || to_json(occurred_at)
+                || ',"payload":' || {payload}::text || '}}'
+              FROM {source} ORDER BY position LIMIT $3"""
+    return sql, args
+
+
+async def export(*, session: Session, scope: FeedScope, after: int, types: Collection[EventType] | None,
+                 limit: int, output: Callable[[bytes], Awaitable[None]], statement_timeout_ms: int = 0) -> None:
+    """批量回放: copy the events ``changes`` would page through to ``output`` as newline-delimited JSON, with
+    PostgreSQL's COPY, in chunks as they come (constant memory at any size). ``session`` is the caller's own
+    transaction, so row-level security applies; the cursor was checked with ``check_after``."""
+    await session.execute(_NO_PARALLEL)
+    await session.execute("SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true)",
+                          str(statement_timeout_ms), _CHINA_ZONE)
+    sql, args = export_sql(scope=scope, after=after, types=types, limit=limit)
+    # CSV with a delimiter and a quote character that JSON text never holds raw (it escapes control characters)
+    # writes each value untouched, one per line; COPY's text format would double every backslash.
+    await session.conn.copy_from_query(sql, *args, output=output, format="csv", delimiter="\x02", quote="\x01")
+
+
+async def check_after(*, session: Session, scope: FeedScope, after: int) -> None:
+    """INVALID_INPUT when ``after`` lies beyond the newest position: the export's check, made before it streams."""
+    await _horizon(session=session, scope=scope, after=after)
