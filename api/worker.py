@@ -36,6 +36,7 @@ from starlette.applications import Starlette
 from api.listener import EventListener
 from domain.consumers import CONSUMERS
 from domain.db import APP_ROLE, Database
+from domain.exchange.push import deliver_pending_pushes
 from domain.expiry import announce_expiries
 from domain.rules.webhook_retry import RetryPolicy
 from domain.webhook_delivery import DeliverySettings, attempt_delivery, requeue_overdue
@@ -94,6 +95,16 @@ class Worker:
                 n = await requeue_overdue(db=db, settings=settings)
                 if n:
                     log.warning("requeued %s webhook deliveries whose job was lost", n)
+
+            platform = os.environ.get("YIBAO_PLATFORM_PUSH_URL")
+            if platform:
+                @pgq.schedule("platform.push", EVERY_MINUTE)
+                async def push(schedule: Schedule) -> None:
+                    # 001 art.5: penalties and the serious-dishonesty list to the provincial credit platform;
+                    # failed pushes back off and are retried here (domain/exchange/push.py keeps the log)
+                    done = await deliver_pending_pushes(db=db, url=platform)
+                    if done.acknowledged or done.failed:
+                        log.info("platform push: %s acknowledged, %s failed", done.acknowledged, done.failed)
 
             @pgq.schedule("publication.expire", EVERY_MINUTE)
             async def expire(schedule: Schedule) -> None:

@@ -98,3 +98,21 @@ async def test_the_worker_schedules_the_expiry_and_the_delivery_sweep_every_minu
         await eventually(registered)
     finally:
         await worker.stop()
+
+
+async def test_with_a_platform_url_the_worker_also_pushes_to_the_provincial_platform_every_minute(
+        real_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    # configuration through the environment, as `yibao serve` reads it; the push itself is tested against a real
+    # receiver in tests/integration/test_platform_push.py
+    monkeypatch.setenv("YIBAO_PLATFORM_PUSH_URL", "http://127.0.0.1:9/unused")
+    worker = Worker(db=real_db, dequeue_timeout=timedelta(seconds=0.5))
+    await worker.start()
+    try:
+        async def registered() -> bool:
+            async with real_db.pool.acquire() as conn:
+                rows = await conn.fetch("SELECT entrypoint FROM jobs.pgqueuer_schedules")
+            return "platform.push" in {r["entrypoint"] for r in rows}
+
+        await eventually(registered)
+    finally:
+        await worker.stop()
