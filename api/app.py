@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from api import errors, idempotency
+from api import errors, idempotency, open_data
 from api.identity import OfficerDirectory, principal_from_headers
 from api.listener import EventListener
 from api.postgres import migration_heads
@@ -356,6 +356,7 @@ def create_app(
             Route("/graphql", graphql_get, methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
             Route("/readyz", ready, methods=["GET"]),
+            *open_data.ROUTES,
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
                                                             clients=clients)),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
