@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
 from domain.db import PUBLIC_ROLE, Database, DbScope, Session
 from domain.errors import InvalidInput
@@ -174,3 +176,32 @@ async def export_takedowns(*, db: Database, region_code: str, since: int) -> tup
             await db.end(session, commit=False)
 
     return cursor, stream()
+
+
+def snapshot_regions(configured: str | None) -> list[str]:
+    """The regions a daily snapshot covers: a comma-separated list, or every province of the tree."""
+    if configured and configured.strip():
+        codes = [c.strip() for c in configured.split(",") if c.strip()]
+        for code in codes:
+            region_prefix(code)
+        return codes
+    return sorted(r.code for r in region_tree() if r.parent_code is None)
+
+
+async def write_snapshot(*, db: Database, region_code: str, folder: Path, day: date,
+                         fmt: ExportFormat = ExportFormat.CSV) -> Path:
+    """每日快照: write a region's export to ``folder/{region}-{day}.{fmt}`` and its feed cursor beside it
+    (``.cursor``); the file appears whole or not at all (written under a temporary name, then renamed)."""
+    target = folder / f"{region_code}-{day.isoformat()}.{fmt}"
+    partial = folder / f".{target.name}.partial"
+    cursor, stream = await export_public(db=db, region_code=region_code, fmt=fmt)
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    out = await asyncio.to_thread(partial.open, "wb")
+    try:
+        async for chunk in stream:
+            await asyncio.to_thread(out.write, chunk)
+    finally:
+        await asyncio.to_thread(out.close)
+    await asyncio.to_thread(partial.replace, target)
+    await asyncio.to_thread((folder / f"{region_code}-{day.isoformat()}.cursor").write_text, f"{cursor}\n")
+    return target

@@ -7,6 +7,8 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,7 +19,7 @@ from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
 from domain.db import SingleConnectionDatabase
-from domain.open_data import HEADER, SCHEMA_VERSION
+from domain.open_data import HEADER, SCHEMA_VERSION, snapshot_regions, write_snapshot
 from tests.e2e.test_public_api import _seed
 from tests.support.factories import GraphQL, officer
 from tests.support.publication import WITHDRAW
@@ -123,3 +125,18 @@ async def test_an_unknown_region_or_a_bad_cursor_is_invalid_input(http: httpx.As
         assert answer.status_code == 400, path
         assert answer.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     assert (await http.get("/open-data/340100.xml")).status_code == 404
+
+
+async def test_a_daily_snapshot_writes_the_regions_csv_and_its_cursor_whole(
+        db: SingleConnectionDatabase, conn: asyncpg.Connection, tmp_path: Path) -> None:
+    day = date(2026, 12, 1)
+    written = await write_snapshot(db=db, region_code="340100", folder=tmp_path / "open-data", day=day)
+    assert written.name == "340100-2026-12-01.csv"
+    with written.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert tuple(rows[0]) == HEADER and {r[0] for r in rows[1:]} == await _public_ids(conn, "3401")
+    cursor = (tmp_path / "open-data" / "340100-2026-12-01.cursor").read_text().strip()
+    assert int(cursor) == await conn.fetchval("SELECT COALESCE(max(position), 0) FROM public_event")
+    assert sorted(p.name for p in (tmp_path / "open-data").iterdir()) == [
+        "340100-2026-12-01.csv", "340100-2026-12-01.cursor"]
+    assert "340000" in snapshot_regions(None) and snapshot_regions("340100, 500237") == ["340100", "500237"]
