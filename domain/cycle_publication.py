@@ -188,6 +188,8 @@ async def publish_cycle(*, session: Session, access: Access, region_code: str, c
               WHERE e.region_code LIKE $1 || '%' AND e.cycle_year = $2 AND e.superseded_at IS NULL
                 AND s.kind = '{SubjectKind.INSTITUTION}' AND e.grade IS NOT NULL AND NOT {_LIVE}
               ORDER BY e.id
+              -- a concurrent run (or one-by-one publication) that got there first keeps its row
+              ON CONFLICT (item_type, item_id) WHERE status <> 'withdrawn' DO NOTHING
               RETURNING p.id, p.grade)
             SELECT grade, count(*) AS n, array_agg(id) AS ids FROM ins GROUP BY grade""",
         prefix, cycle_year, window_months, actor, window.published_at, window.public_until, regions, publishers)
