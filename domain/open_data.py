@@ -55,6 +55,9 @@ TAKEDOWN_TYPES = (str(EventType.PUBLICATION_WITHDRAWN), str(EventType.PUBLICATIO
 # escapes every control character), so each line is the JSON text as it is; the text format would double
 # every backslash.
 _RAW_LINES = {"format": "csv", "delimiter": "\x02", "quote": "\x01"}
+# A download is one statement as long as the client takes to read it (COPY waits on a full queue), so the
+# request limit (10 s by default) would cut any large export; it gets this one instead.
+EXPORT_TIMEOUT_MS = 600_000
 _QUEUE_CHUNKS = 16  # COPY's chunks are ~64 kB at most: the export holds about a megabyte whatever its size
 
 
@@ -142,6 +145,7 @@ async def export_public(*, db: Database, region_code: str, fmt: ExportFormat) ->
     prefix = region_prefix(region_code)
     session = await db.begin(DbScope(role=PUBLIC_ROLE, actor="open-data"))
     try:
+        await session.execute("SELECT set_config('statement_timeout', $1, true)", str(EXPORT_TIMEOUT_MS))
         cursor = await feed_cursor(session)
     except BaseException:
         await db.end(session, commit=False)
@@ -162,6 +166,7 @@ async def export_takedowns(*, db: Database, region_code: str, since: int) -> tup
     prefix = region_prefix(region_code)
     session = await db.begin(DbScope(role=PUBLIC_ROLE, actor="open-data"))
     try:
+        await session.execute("SELECT set_config('statement_timeout', $1, true)", str(EXPORT_TIMEOUT_MS))
         cursor = await feed_cursor(session)
     except BaseException:
         await db.end(session, commit=False)

@@ -140,3 +140,16 @@ async def test_a_daily_snapshot_writes_the_regions_csv_and_its_cursor_whole(
     assert sorted(p.name for p in (tmp_path / "open-data").iterdir()) == [
         "340100-2026-12-01.csv", "340100-2026-12-01.cursor"]
     assert "340000" in snapshot_regions(None) and snapshot_regions("340100, 500237") == ["340100", "500237"]
+
+
+async def test_an_export_runs_under_the_longer_export_time_limit_not_the_request_limit(
+        db: SingleConnectionDatabase) -> None:
+    from domain.db import TimeLimits
+    from domain.open_data import EXPORT_TIMEOUT_MS, ExportFormat, export_public
+
+    db.limit(TimeLimits(statement_timeout_ms=10_000))
+    _, stream = await export_public(db=db, region_code="340100", fmt=ExportFormat.CSV)
+    seen = await db.conn.fetchval("SHOW statement_timeout")  # the export's transaction is open until drained
+    async for _ in stream:
+        pass
+    assert seen == f"{EXPORT_TIMEOUT_MS // 60_000}min"
