@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from api import errors, feed_export, idempotency
+from api import errors, feed_export, idempotency, open_data
 from api.identity import OfficerDirectory, principal_from_headers
 from api.listener import EventListener
 from api.postgres import migration_heads
@@ -358,6 +358,7 @@ def create_app(
             Route("/readyz", ready, methods=["GET"]),
             Route("/feed.ndjson", feed_export.endpoint(settings=settings, guard=guard, officers=officers,
                                                        authorizer=authz, clients=clients), methods=["GET"]),
+            *open_data.ROUTES,
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
                                                             clients=clients)),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

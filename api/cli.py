@@ -284,12 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
 
-    from api.commands import evaluate, integrity, officer, synth
+    from api.commands import evaluate, export, integrity, officer, publish, synth
 
     synth.register(sub)
     evaluate.register(sub)
     integrity.register(sub)
     officer.register(sub)
+    publish.register(sub)
+    export.register(sub)
     return parser
 
 

@@ -8,7 +8,10 @@ and its scheduler runs each cron entry once per tick across all of them.
 Jobs:
 - ``webhook.deliver``: one attempt of one delivery (``domain.webhook_delivery.attempt_delivery``);
 - ``webhook.requeue`` (every minute): queue again pending deliveries whose job was lost;
-- ``publication.expire`` (every minute): announce ended disclosure windows (``domain.expiry``).
+- ``publication.expire`` (every minute): announce ended disclosure windows (``domain.expiry``);
+- ``open_data.snapshot`` (daily, 02:00 UTC, only when ``YIBAO_OPEN_DATA_DIR`` is set): write each region's
+  open-data CSV and its feed cursor there (``domain.open_data.write_snapshot``; regions from
+  ``YIBAO_OPEN_DATA_REGIONS``, default every province).
 
 Settings (environment): ``YIBAO_WEBHOOK_BACKOFF_BASE`` (seconds before the 2nd attempt, default 1),
 ``YIBAO_WEBHOOK_BACKOFF_CAP`` (300), ``YIBAO_WEBHOOK_MAX_ATTEMPTS`` (8), ``YIBAO_WEBHOOK_TIMEOUT`` (10 s).
@@ -21,7 +24,8 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -38,12 +42,14 @@ from domain.consumers import CONSUMERS
 from domain.db import APP_ROLE, Database
 from domain.exchange.push import deliver_pending_pushes
 from domain.expiry import announce_expiries
+from domain.open_data import snapshot_regions, write_snapshot
 from domain.rules.webhook_retry import RetryPolicy
 from domain.webhook_delivery import DeliverySettings, attempt_delivery, requeue_overdue
 from domain.webhooks import DELIVER_ENTRYPOINT, JOB_QUEUE
 
 log = logging.getLogger("yibao.worker")
 EVERY_MINUTE = "* * * * *"
+DAILY_SNAPSHOT = "0 2 * * *"
 
 
 def delivery_settings(env: Mapping[str, str] | None = None) -> DeliverySettings:
@@ -111,6 +117,14 @@ class Worker:
                 n = await announce_expiries(db=db)
                 if n:
                     log.info("announced %s ended disclosure windows", n)
+
+            if os.environ.get("YIBAO_OPEN_DATA_DIR"):
+                @pgq.schedule("open_data.snapshot", DAILY_SNAPSHOT)
+                async def snapshot(schedule: Schedule) -> None:
+                    folder = Path(os.environ["YIBAO_OPEN_DATA_DIR"])
+                    for region in snapshot_regions(os.environ.get("YIBAO_OPEN_DATA_REGIONS")):
+                        written = await write_snapshot(db=db, region_code=region, folder=folder, day=date.today())
+                        log.info("open-data snapshot %s", written)
 
         return pgq
 

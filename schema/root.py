@@ -23,6 +23,7 @@ from strawberry.schema.types.base_scalars import DecimalDefinition, wrap_parser
 from strawberry.tools import merge_types
 
 from schema.archive import ArchiveMutation, ArchiveQuery
+from schema.bulk import BulkMutation, BulkQuery
 from schema.clock import SHANGHAI_DATETIME
 from schema.cost import query_cost_limiter
 from schema.entities import EntityResolution
@@ -40,9 +41,10 @@ FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery, WebhookQuery, RepresentativeQuery)
+                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
-                               ExchangeMutation, WebhookMutation, RepresentativeMutation)
+                               ExchangeMutation, WebhookMutation, RepresentativeMutation,
+                               BulkMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):

@@ -12,7 +12,7 @@ from api.settings import PROJECT_DIR
 
 @pytest.mark.parametrize("module", ["bench.bench_reads", "bench.bench_cycle", "bench.floor_server",
                                     "bench.bench_subscriptions", "bench.bench_events", "bench.bench_hostile",
-                                    "bench.bench_integrity"])
+                                    "bench.bench_integrity", "bench.bench_publish_cycle", "bench.bench_open_data"])
 def test_each_benchmark_script_imports_and_prints_its_help(module: str) -> None:
     done = subprocess.run([sys.executable, "-m", module, "--help"], cwd=PROJECT_DIR, capture_output=True, text=True,
                           timeout=60, check=False)
