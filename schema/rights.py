@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 
 from domain import objections, repair, self_service
 from domain.documents import credit_report, service
-from domain.documents.evidence import EvidenceUpload, evidence_of
+from domain.documents.evidence import EvidenceUpload, EvidenceView, evidence_of
 from domain.documents.rights_docs import DocumentKind as _DocumentKind
 from domain.objections import ObjectionFilter, ObjectionView
 from domain.repair import RepairView
@@ -58,11 +59,15 @@ class EvidenceFile:
 
 
 async def _evidence(info: Info, owner: uuid.UUID, *, of_repair: bool = False) -> list[EvidenceFile]:
-    session = await info.context.session()
-    found = await evidence_of(session=session, objection_ids=None if of_repair else [owner],
-                              repair_ids=[owner] if of_repair else None)
+    # one statement for every objection (or repair) on the page, not one per row
+    async def load(session: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[EvidenceView]]:
+        return await evidence_of(session=session, objection_ids=None if of_repair else ids,
+                                 repair_ids=ids if of_repair else None)
+
+    name = "repair_evidence" if of_repair else "objection_evidence"
+    found = await info.context.loader(name, load, default=list).load(owner)
     return [EvidenceFile(id=strawberry.ID(str(f.id)), file_name=f.file_name, media_type=f.media_type,
-                         size_bytes=f.size_bytes, sha256=f.sha256) for f in found.get(owner, [])]
+                         size_bytes=f.size_bytes, sha256=f.sha256) for f in found]
 
 
 @strawberry.type(name="Objection", description="异议: a subject's dispute of a record, result or publication.")
