@@ -314,7 +314,7 @@ def create_app(
         if context.committed_position is not None:
             # After commit, the consequences (re-grading, take-down, notices) run before the caller hears back,
             # so it reads its own writes; other processes hear of the commit through NOTIFY.
-            drained = await drain_all(db, CONSUMERS)
+            drained = await drain_all(db, CONSUMERS, context.committed_types)
             if context.public_changed or drained.public_changed:
                 guard.cache.invalidate()
         if cache_key is not None and not gql_errors:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import asyncpg
 from opentelemetry import trace
 
-from domain.events import INSERT_EVENTS, OUTBOX_LOCK, Audience, DomainEvent, insert_arguments
+from domain.events import INSERT_EVENTS, OUTBOX_LOCK, Audience, DomainEvent, EventType, insert_arguments
 
 APP_ROLE = "yibao_app"
 PUBLIC_ROLE = "yibao_public"
@@ -77,10 +77,14 @@ class Session:
         self.pending_sql: list[tuple[str, tuple[Any, ...]]] = []  # set-based events (a whole cycle's results)
         self.last_position: int | None = None  # the newest position written at commit, if any
         self.public_changed = False  # whether a committed event changes what the public sees
+        # The types written at commit (consumers follow only these); None once set-based events make it unknown.
+        self.event_types: set[EventType] | None = set()
 
     def emit(self, event: DomainEvent) -> None:
         """Record that something happened; it is written to the outbox at commit, with the change itself."""
         self.pending.append(event)
+        if self.event_types is not None:
+            self.event_types.add(event.type)
         if Audience.PUBLIC in event.audience_set():
             self.public_changed = True
 
@@ -88,6 +92,7 @@ class Session:
         """Record one event per row of ``select`` (columns: type, region_code, subject_id, item_id, actor,
         audiences, payload, public_payload), written at commit like ``emit``: for set-based work."""
         self.pending_sql.append((select, args))
+        self.event_types = None
 
     async def flush_events(self) -> None:
         """Write the pending events as the transaction's last statements, under the outbox lock, so positions

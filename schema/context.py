@@ -38,6 +38,7 @@ class Context:
         self._session: Session | None = None
         self.committed_position: int | None = None  # the newest event position this request committed
         self.public_changed = False  # whether what it committed changes a public answer
+        self.committed_types: set[Any] | None = None  # the event types it committed (None: unknown)
         self._opening = asyncio.Lock()  # sibling root fields may ask for the session at the same time
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
@@ -68,6 +69,7 @@ class Context:
             if commit:
                 self.committed_position = session.last_position
                 self.public_changed = session.public_changed
+                self.committed_types = session.event_types
 
     def loader(
         self,

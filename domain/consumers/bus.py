@@ -9,7 +9,7 @@ tried again on the next drain; the events behind it wait, in order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from domain.db import Database, DbScope, Session
@@ -35,6 +35,8 @@ class Drained:
 
     handled: int = 0
     public_changed: bool = False
+    # the types the drains wrote in the current round (None: unknown, so every consumer may have work)
+    emitted: set[EventType] | None = None
 
 
 async def drain(db: Database, consumer: Consumer, *, batch: int = MAX_BATCH, into: Drained | None = None) -> int:
@@ -75,16 +77,31 @@ async def _drain_batch(db: Database, consumer: Consumer, *, batch: int, into: Dr
             await s.execute("""UPDATE event_consumer SET position = $2, failures = 0, last_error = NULL,
                                    updated_at = now() WHERE name = $1""", consumer.name, new_bookmark)
     into.public_changed = into.public_changed or s.public_changed
+    if into.emitted is not None:
+        if s.event_types is None:
+            into.emitted = None
+        else:
+            into.emitted |= s.event_types
     return len(events), more
 
 
-async def drain_all(db: Database, consumers: Sequence[Consumer]) -> Drained:
-    """Drain each consumer in order until none has anything left (a consumer's events may feed the next)."""
+async def drain_all(db: Database, consumers: Sequence[Consumer],
+                    types: Collection[EventType] | None = None) -> Drained:
+    """Drain each consumer in order until none has anything left (a consumer's events may feed the next).
+
+    ``types``: the event types just committed (None: any). Only the consumers of those types are drained, then
+    only those of the types the drains themselves wrote, and so on; a consumer left behind by a failure is
+    caught up by the next drain of all (the listener's timer does one every few seconds)."""
     result = Drained()
-    while True:
+    wanted = None if types is None else frozenset(types)
+    while wanted is None or wanted:
+        result.emitted = set()
         n = 0
         for c in consumers:
-            n += await drain(db, c, into=result)
+            if wanted is None or c.types & wanted:
+                n += await drain(db, c, into=result)
         result.handled += n
         if n == 0:
             return result
+        wanted = None if result.emitted is None else frozenset(result.emitted)
+    return result
