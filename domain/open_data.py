@@ -142,28 +142,19 @@ async def copy_chunks(session: Session, sql: str, *args: object, header: bool,
 async def export_public(*, db: Database, region_code: str, fmt: ExportFormat) -> tuple[int, AsyncIterator[bytes]]:
     """开放数据导出: the snapshot's feed cursor and the stream of every public item of a region subtree, read
     under the public role from the public view only."""
-    prefix = region_prefix(region_code)
-    session = await db.begin(DbScope(role=PUBLIC_ROLE, actor="open-data"))
-    try:
-        await session.execute("SELECT set_config('statement_timeout', $1, true)", str(EXPORT_TIMEOUT_MS))
-        cursor = await feed_cursor(session)
-    except BaseException:
-        await db.end(session, commit=False)
-        raise
-
-    async def stream() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in copy_chunks(session, export_sql(fmt), prefix, header=True, fmt=fmt):
-                yield chunk
-        finally:
-            await db.end(session, commit=False)
-
-    return cursor, stream()
+    return await _public_stream(db, export_sql(fmt), region_prefix(region_code), header=True, fmt=fmt)
 
 
 async def export_takedowns(*, db: Database, region_code: str, since: int) -> tuple[int, AsyncIterator[bytes]]:
     """下架清单: the feed cursor now and the items of a region subtree taken down after ``since`` (JSON Lines)."""
-    prefix = region_prefix(region_code)
+    return await _public_stream(db, takedowns_sql(), region_prefix(region_code), since, header=False,
+                                fmt=ExportFormat.JSONL)
+
+
+async def _public_stream(db: Database, sql: str, *args: object, header: bool,
+                         fmt: ExportFormat) -> tuple[int, AsyncIterator[bytes]]:
+    """The feed cursor now and a COPY stream of ``sql``, in one public-role transaction held open while the
+    client reads (ended, rolled back, when the stream ends or the client leaves)."""
     session = await db.begin(DbScope(role=PUBLIC_ROLE, actor="open-data"))
     try:
         await session.execute("SELECT set_config('statement_timeout', $1, true)", str(EXPORT_TIMEOUT_MS))
@@ -174,8 +165,7 @@ async def export_takedowns(*, db: Database, region_code: str, since: int) -> tup
 
     async def stream() -> AsyncIterator[bytes]:
         try:
-            async for chunk in copy_chunks(session, takedowns_sql(), prefix, since, header=False,
-                                           fmt=ExportFormat.JSONL):
+            async for chunk in copy_chunks(session, sql, *args, header=header, fmt=fmt):
                 yield chunk
         finally:
             await db.end(session, commit=False)
