@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +22,7 @@ import pytest
 
 from api.demo import SHOWCASE_INSTITUTIONS
 from api.settings import Settings
+from tests.support.net import free_port
 
 CHROMIUM = Path(os.environ.get("YIBAO_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,12 +51,6 @@ class Served:
     outside: list[str] = field(default_factory=list)  # requests the browser tried to send off the machine
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 async def served(pg_admin_url: str) -> AsyncIterator[Served]:
     """The real app on a loopback port, over a database of its own with the demo data committed."""
@@ -79,7 +73,7 @@ async def served(pg_admin_url: str) -> AsyncIterator[Served]:
     settings = Settings(database_url=url, jwt_secret="browser-secret-0123456789abcdef0123", jwt_issuer="yibao-test")
     app = create_app(settings=settings, database_factory=lambda: Database.connect(url, min_size=1, max_size=4),
                      protection=ProtectionSettings(anonymous_limit="10000/minute"))
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

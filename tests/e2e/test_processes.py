@@ -33,6 +33,7 @@ from api.settings import Settings
 from domain.access import OfficerRole
 from domain.db import Database, init_connection
 from tests.support.factories import auth, insert_subject, officer
+from tests.support.net import free_port
 from tests.support.publication import insert_confirmed_record
 
 DATABASE = "yibao_processes"
@@ -42,12 +43,6 @@ SETTINGS = Settings(database_url=None, jwt_secret=SECRET, jwt_issuer=ISSUER)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
     binary = shutil.which("redis-server")
@@ -55,7 +50,7 @@ def redis_url() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed; .ci/run installs it")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
@@ -93,7 +88,7 @@ class Server:
 
 
 def _start(database_url: str, redis_url: str) -> Server:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "YIBAO_SERVE_URL": database_url, "REDIS_URL": redis_url, "YIBAO_WORKERS": "2",
            "YIBAO_JWT_SECRET": SECRET, "YIBAO_JWT_ISSUER": ISSUER, "YIBAO_RATE_LIMIT_ANONYMOUS": "20/minute",
            "YIBAO_POOL_SIZE": "8"}

@@ -8,7 +8,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import pytest
 from api.identity import mint_token
 from domain.access import OfficerRole, PrincipalKind
 from domain.synthetic import make_uscc
+from tests.support.net import free_port
 
 SECRET = "serve-test-secret-0123456789abcdef0123456789"
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,12 +34,6 @@ def pgdata() -> Iterator[Path]:
     base = Path(tempfile.mkdtemp(prefix="yibao-serve-"))
     yield base / "pgdata"
     shutil.rmtree(base, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _postmaster_pid(pgdata: Path) -> int | None:
@@ -83,7 +77,7 @@ class Served:
 
     def __init__(self, pgdata: Path) -> None:
         self.pgdata = pgdata
-        self.port = _free_port()
+        self.port = free_port()
         env = {**os.environ, "YIBAO_PGDATA": str(pgdata), "YIBAO_JWT_SECRET": SECRET, "YIBAO_CHECK_OFFICERS": "0",
                "YIBAO_RATE_LIMIT_AUTHENTICATED": "100000/minute",
                "PYTHONUNBUFFERED": "1"}

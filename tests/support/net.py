@@ -1,0 +1,12 @@
+"""Loopback ports for the tests that start real servers (uvicorn, redis-server, chromium's target)."""
+
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
