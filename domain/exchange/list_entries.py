@@ -28,13 +28,17 @@ from domain.db import Session
 from domain.evaluation.credit_lists import ListEntry, list_entries_of
 from domain.events import DomainEvent, EventType, StoredEvent
 from domain.rules.catalog import Grade
-from domain.rules.double_publicity import REMOVED_AT_EXPIRY, REMOVED_BY_REPAIR
+from domain.rules.double_publicity import (
+    REMOVED_AS_REDECIDED,
+    REMOVED_AT_EXPIRY,
+    REMOVED_BY_REPAIR,
+    REMOVED_BY_REPAIR_REVOKED,
+    REMOVED_WITH_GRADE,
+)
 from domain.rules.redaction import public_subject, public_subject_to_json
 
 CHINA = ZoneInfo("Asia/Shanghai")
 _ACTOR = "system:credit-lists"
-REPAIR_REVOKED_REASON = "信用修复已撤销，重新认定名单"
-REDECIDED = "名单重新认定"
 TYPES = frozenset({EventType.PUBLICATION_PUBLISHED, EventType.PUBLICATION_WITHDRAWN, EventType.PUBLICATION_EXPIRED,
                    EventType.RECORD_REPAIRED, EventType.REPAIR_REVOKED})
 
@@ -132,14 +136,14 @@ async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
 
     async def flush() -> None:
         if published:
-            await _decide(session, published, reason=REDECIDED, today=today, on_publication=True)
+            await _decide(session, published, reason=REMOVED_AS_REDECIDED, today=today, on_publication=True)
             published.clear()
 
     for e in events:
         if e.type in (EventType.RECORD_REPAIRED, EventType.REPAIR_REVOKED):
             await flush()
             if e.subject_id is not None:
-                reason = REMOVED_BY_REPAIR if e.type is EventType.RECORD_REPAIRED else REPAIR_REVOKED_REASON
+                reason = REMOVED_BY_REPAIR if e.type is EventType.RECORD_REPAIRED else REMOVED_BY_REPAIR_REVOKED
                 await _decide(session, await _of_subjects(session, [e.subject_id]), reason=reason, today=today,
                               on_publication=False)
             continue
@@ -150,6 +154,6 @@ async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
             continue
         await flush()
         reason = REMOVED_AT_EXPIRY if e.type is EventType.PUBLICATION_EXPIRED else \
-            str(e.payload.get("reason") or "评价结果公示已撤销")
+            str(e.payload.get("reason") or REMOVED_WITH_GRADE)
         await _end(session, e.item_id, reason)
     await flush()

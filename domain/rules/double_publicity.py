@@ -212,6 +212,9 @@ LIST_REASONS: dict[ListReason, str] = {
 # 信用修复, supersession and the end of the window each end an entry; the platform is told why (CXYY).
 REMOVED_BY_REPAIR = "信用修复已获准，移出名单"
 REMOVED_AT_EXPIRY = "名单公示期届满"
+REMOVED_BY_REPAIR_REVOKED = "信用修复已撤销，重新认定名单"
+REMOVED_AS_REDECIDED = "名单重新认定"
+REMOVED_WITH_GRADE = "评价结果公示已撤销"  # when the withdrawal gave no reason of its own
 
 
 @dataclass(frozen=True)
