@@ -201,5 +201,6 @@ from domain import (  # noqa: E402, F401
     exchange_tables,
     hardening_tables,
     integrity_tables,
+    list_entry_tables,
     rights_tables,
 )
