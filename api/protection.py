@@ -141,19 +141,23 @@ class ResponseCache:
         self.ttl = settings.cache_ttl_seconds
         self.max_entries = settings.cache_max_entries
         self.epoch = 0
-        self._entries: OrderedDict[str, tuple[int, float, bytes]] = OrderedDict()
+        self._entries: OrderedDict[str | bytes, tuple[int, float, bytes]] = OrderedDict()
 
     @staticmethod
-    def key(query: str, variables: dict[str, Any] | None, operation_name: Any) -> str | None:
-        """The cache key of a request, or None when it must not be cached."""
+    def key(query: str, variables: dict[str, Any] | None, operation_name: Any, *,
+            raw: bytes | None = None) -> str | bytes | None:
+        """The cache key of a request, or None when it must not be cached: a POST's body as sent (so a repeat is
+        found before its JSON is even read), else the query, variables and operation name."""
         if VERIFY_FIELD in query:
             return None
+        if raw is not None:
+            return raw
         try:
             return json.dumps([query, variables or {}, operation_name], sort_keys=True, ensure_ascii=False)
         except (TypeError, ValueError):
             return None
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str | bytes) -> bytes | None:
         found = self._entries.get(key)
         if found is None:
             return None
@@ -164,7 +168,7 @@ class ResponseCache:
         self._entries.move_to_end(key)
         return body
 
-    def put(self, key: str, body: bytes, *, epoch: int) -> None:
+    def put(self, key: str | bytes, body: bytes, *, epoch: int) -> None:
         """Store ``body`` computed by a request that started at ``epoch`` (dropped if invalidated since)."""
         if self.ttl <= 0 or epoch != self.epoch:
             return
