@@ -30,6 +30,7 @@ from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
+from schema.imports import ImportMutation, ImportQuery
 from schema.integrity import IntegrityQuery
 from schema.public import PublicationMutation, PublicQuery
 from schema.representatives import RepresentativeMutation, RepresentativeQuery
@@ -41,10 +42,10 @@ FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery)
+                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery, ImportQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
                                ExchangeMutation, WebhookMutation, RepresentativeMutation,
-                               BulkMutation)
+                               BulkMutation, ImportMutation)
 
 
 class NameTheOperationSpan(SchemaExtension):

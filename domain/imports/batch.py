@@ -52,7 +52,7 @@ async def get_batch(*, session: Session, access: Access, id: uuid.UUID) -> Impor
     counts = await session.fetch(
         """SELECT r.status, count(*) AS n FROM imported_record i JOIN credit_record r ON r.id = i.record_id
            WHERE i.batch_id = $1 GROUP BY r.status""", id)
-    return ImportBatchView(**{k: row[k] for k in row if k != "id"}, id=row["id"],
+    return ImportBatchView(**dict(row.items()),
                            by_status={RecordState(r["status"]): int(r["n"]) for r in counts})
 
 
@@ -132,3 +132,26 @@ def _emit(session: Session, *, action: RecordAction, ids: list[uuid.UUID], statu
                                                                                        r.current_version)
            WHERE r.id = ANY($6::uuid[]) ORDER BY r.id""",
         str(event), actor, sorted(str(a) for a in AUDIENCES[event]), str(status), reason, ids)
+
+
+@dataclass(frozen=True)
+class ImportedRowView:
+    """One imported row of a batch: where it came from and where its record stands (act on it by record id)."""
+
+    line: int
+    source_id: str
+    record_id: uuid.UUID
+    subject_id: uuid.UUID
+    status: RecordState
+
+
+async def batch_rows(*, session: Session, access: Access, batch_id: uuid.UUID, first: int,
+                     after_line: int = 0) -> list[ImportedRowView]:
+    """A page of a batch's rows in file order, after line ``after_line``."""
+    access.read_prefix("record")
+    rows = await session.fetch(
+        """SELECT i.line, i.source_id, i.record_id, i.subject_id, r.status FROM imported_record i
+           JOIN credit_record r ON r.id = i.record_id
+           WHERE i.batch_id = $1 AND i.line > $2 ORDER BY i.line LIMIT $3""", batch_id, after_line, first)
+    return [ImportedRowView(line=r["line"], source_id=r["source_id"], record_id=r["record_id"],
+                            subject_id=r["subject_id"], status=RecordState(r["status"])) for r in rows]
