@@ -80,9 +80,10 @@ async def import_records(*, session: Session, access: Access, source: str, file_
     report = progress or (lambda phase, done, total: None)
     await staging.create(session)
     chunk: list[tuple[Any, ...]] = []
+    codes: dict[str, str | None] = {}  # subject codes checked so far, this import only
     for line, cells in rows:
         outcome.rows_read += 1
-        checked = check_row(cells, line=line, cycle_year=cycle_year, today=today)
+        checked = check_row(cells, line=line, cycle_year=cycle_year, today=today, codes=codes)
         if isinstance(checked, list):
             outcome.problems.extend(checked)
             continue
@@ -105,6 +106,7 @@ async def import_records(*, session: Session, access: Access, source: str, file_
     if strict and outcome.problems:
         return outcome
     outcome.already_imported = await staging.already_imported(session, source=source)
+    report("known", 1, 1)
     batch = await writer.write_batch(session=session, access=access, outcome=outcome,
                                      progress=lambda done, total: report("write", done, total))
     outcome.batch_id, outcome.accepted = batch

@@ -178,9 +178,11 @@ _FIELD_COLUMN = {"title": "title", "facts": "facts", "amount": "amount", "occurr
                  "decidedOn": "decided_on", "legalBasis": "legal_basis", "penalty": "penalty"}
 
 
-def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: date) -> ImportRow | list[RowProblem]:
+def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: date,
+              codes: dict[str, str | None] | None = None) -> ImportRow | list[RowProblem]:
     """One data row checked against the layout and the content rules of ``enterRecord``: the row, or every
-    problem found in it (all of them, so one pass over the file tells the officer everything)."""
+    problem found in it (all of them, so one pass over the file tells the officer everything). ``codes`` is the
+    caller's memo of subject codes already checked (a file names the same subjects again and again)."""
     problems: list[RowProblem] = []
 
     def bad(key: str, reason: str) -> None:
@@ -197,8 +199,15 @@ def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: dat
     if len(source_id) > MAX_SOURCE_ID:
         bad("source_id", f"来源记录号最长 {MAX_SOURCE_ID} 个字符。")
     code = re.sub(r"\s+", "", _text(cell["subject_code"])).upper()
-    if code and (problem := subject_code_problem(code, today=today)):
-        bad("subject_code", problem)
+    if code:
+        if codes is None or code not in codes:
+            known = subject_code_problem(code, today=today)
+            if codes is not None:
+                codes[code] = known
+        else:
+            known = codes[code]
+        if known:
+            bad("subject_code", known)
     kind_text = _text(cell["kind"])
     kind = _KINDS_BY_LABEL.get(kind_text)
     if kind is None and kind_text:
