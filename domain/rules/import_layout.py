@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from domain.errors import InvalidInput
 from domain.rules.catalog import RecordKind
-from domain.rules.identifiers import resident_id_problem, validate_uscc
+from domain.rules.identifiers import resident_id_problem, validate_resident_id, validate_uscc
 from domain.rules.labels import labels_for
 from domain.rules.records import MAX_AMOUNT, RecordContent, check_content
 
@@ -167,10 +167,12 @@ def subject_code_problem(code: str, *, today: date) -> str | None:
         validate_uscc(code)
         return None
     except InvalidInput as uscc_error:
-        if id_problem == "check_character":
-            return f"居民身份证号码 {code} 的校验码不对：可能有数字输错。"
-        if id_problem == "birth_date" and code[:17].isdigit():
-            return f"居民身份证号码 {code} 的出生日期（第 7–14 位）不存在或不合理。"
+        if id_problem in ("check_character", "birth_date"):
+            # 18 digits (or 17 and X) that fail as an ID: say what is wrong with it as one, expected digit included
+            try:
+                validate_resident_id(code, today=today)
+            except InvalidInput as id_error:
+                return id_error.message
         return uscc_error.message
 
 

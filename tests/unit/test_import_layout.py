@@ -51,7 +51,7 @@ def test_a_wrong_check_character_names_the_expected_one() -> None:
 def test_a_resident_id_with_a_wrong_check_digit_says_so() -> None:
     wrong = PERSON[:17] + ("0" if PERSON[17] != "0" else "1")
     [(column, reason)] = problems(subject_code=wrong)
-    assert column == "主体代码" and "居民身份证号码" in reason and "校验码" in reason
+    assert column == "主体代码" and "居民身份证号码" in reason and f"校验码应为 '{PERSON[17]}'" in reason
 
 
 @pytest.mark.parametrize("amount", ["12.345", "1,000", "¥100", "1e3", "-5", 0.125, True])
