@@ -15,6 +15,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
+from domain.errors import InvalidInput
 from domain.imports import batch as batches
 from domain.imports.reader import DEFAULT_MAX_BYTES
 from domain.imports.report import report_csv
@@ -120,6 +121,9 @@ class ImportMutation:
                              cycle_year: int | None = None, strict: bool = False) -> ImportResult:
         ctx = info.context
         upload: Any = file
+        if not hasattr(upload, "file") or not hasattr(upload.file, "seek"):
+            raise InvalidInput("file 须为 multipart 请求中上传的文件（GraphQL multipart request）。",
+                               en="file must be a file part of a GraphQL multipart request.", field="file")
         name = str(getattr(upload, "filename", None) or "upload")
         stream = upload.file
         stream.seek(0, 2)

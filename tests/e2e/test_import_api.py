@@ -128,3 +128,10 @@ async def test_the_templates_download_with_the_documented_headers(client: httpx.
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
     assert next(sheet.iter_rows(values_only=True)) == HEADINGS
+
+
+async def test_a_file_variable_that_is_not_an_uploaded_part_is_invalid_input(
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    body = await GraphQL(client, settings)(
+        'mutation { importRecords(file: "x", source: "s") { rowsRead } }', as_=IMPORTER)
+    assert error_codes(body) == ["INVALID_INPUT"]
