@@ -62,6 +62,7 @@ _KINDS_BY_LABEL: dict[str, RecordKind] = {label: RecordKind[name] for name, labe
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 _MONEY = re.compile(r"^\d+(\.\d+)?$")
 MAX_SOURCE_ID = 100
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -194,13 +195,14 @@ def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: dat
     if any(_text(v) for v in cells[len(COLUMNS):]):
         problems.append(RowProblem(line, len(COLUMNS) + 1, f"该行多出了表头以外的列（表头只有 {len(COLUMNS)} 列）。"))
     cell = dict(zip(KEYS, values, strict=True))
+    text = {k: _text(v) for k, v in cell.items()}
     for column in COLUMNS:
-        if column.required and not _text(cell[column.key]):
+        if column.required and not text[column.key]:
             bad(column.key, f"“{column.heading}”为必填项。")
-    source_id = _text(cell["source_id"])
+    source_id = text["source_id"]
     if len(source_id) > MAX_SOURCE_ID:
         bad("source_id", f"来源记录号最长 {MAX_SOURCE_ID} 个字符。")
-    code = re.sub(r"\s+", "", _text(cell["subject_code"])).upper()
+    code = _SPACES.sub("", text["subject_code"]).upper()
     if code:
         if codes is None or code not in codes:
             known = subject_code_problem(code, today=today)
@@ -210,7 +212,7 @@ def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: dat
             known = codes[code]
         if known:
             bad("subject_code", known)
-    kind_text = _text(cell["kind"])
+    kind_text = text["kind"]
     kind = _KINDS_BY_LABEL.get(kind_text)
     if kind is None and kind_text:
         try:
@@ -218,7 +220,7 @@ def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: dat
         except ValueError:
             bad("kind", f"未知的记录种类“{kind_text}”；可用的种类见导入说明（如 recovered_funds / 追回医保基金）。")
     amount: Decimal | None = None
-    if _text(cell["amount"]):
+    if text["amount"]:
         parsed = _money(cell["amount"])
         if isinstance(parsed, str):
             bad("amount", parsed)
@@ -227,7 +229,7 @@ def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: dat
     dates: dict[str, date | None] = {}
     for key in ("occurred_on", "decided_on"):
         dates[key] = None
-        if _text(cell[key]):
+        if text[key]:
             day = _date(cell[key])
             if isinstance(day, str):
                 bad(key, day)
@@ -237,9 +239,9 @@ def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: dat
                 dates[key] = day
     if problems or kind is None:
         return problems
-    content = RecordContent(title=_text(cell["title"]), facts=_text(cell["facts"]) or None, amount=amount,
+    content = RecordContent(title=text["title"], facts=text["facts"] or None, amount=amount,
                             occurred_on=dates["occurred_on"], decided_on=dates["decided_on"],
-                            legal_basis=_text(cell["legal_basis"]) or None, penalty=_text(cell["penalty"]) or None)
+                            legal_basis=text["legal_basis"] or None, penalty=text["penalty"] or None)
     try:
         content = check_content(kind=kind, content=content, today=today)
     except InvalidInput as exc:
