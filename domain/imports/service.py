@@ -20,7 +20,7 @@ from domain.access import Access, PrincipalKind
 from domain.db import Session
 from domain.errors import Forbidden, InvalidInput
 from domain.imports import staging, writer
-from domain.imports.reader import open_rows
+from domain.imports.reader import ImportFileRefused, open_rows
 from domain.rules.import_layout import RowProblem, check_row
 
 CHUNK_ROWS = 20_000
@@ -96,8 +96,6 @@ async def import_records(*, session: Session, access: Access, source: str, file_
         await staging.copy_rows(session, chunk)
     report("read", size, size)
     if outcome.rows_read == 0:
-        from domain.imports.reader import ImportFileRefused
-
         raise ImportFileRefused("文件只有表头，没有记录。", en="The file has a header and no rows.", line=2)
     p = access.principal
     outcome.problems.extend(await staging.check(session, prefix=access.region_prefix, importer_region=p.region_code))
