@@ -70,22 +70,28 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _principal(args: argparse.Namespace, settings: Settings, url: str):  # type: ignore[no-untyped-def]
+    """The importing officer: from the officer table by id, or a verified token whose officer is there too."""
     import asyncpg
 
     from api.identity import principal_from_headers
     from domain.access import OfficerRole, Principal, PrincipalKind
     from domain.errors import Forbidden
 
+    claimed = None
     if args.token:
-        return principal_from_headers({"authorization": f"Bearer {args.token}"}, secret=settings.jwt_secret,
-                                      issuer=settings.jwt_issuer)
+        claimed = principal_from_headers({"authorization": f"Bearer {args.token}"}, secret=settings.jwt_secret,
+                                         issuer=settings.jwt_issuer, max_lifetime_s=settings.jwt_max_lifetime_s)
+    officer_id = claimed.id if claimed is not None else args.officer
     conn = await asyncpg.connect(url)
     try:
-        row = await conn.fetchrow("SELECT * FROM officer WHERE id = $1", args.officer)
+        row = await conn.fetchrow("SELECT * FROM officer WHERE id = $1", officer_id)
     finally:
         await conn.close()
     if row is None or not row["active"]:
-        raise Forbidden(f"没有在职的工作人员 {args.officer!r}（见 officer 表）。", en="No such active officer.")
+        raise Forbidden(f"没有在职的工作人员 {officer_id!r}（见 officer 表）。", en="No such active officer.")
+    if claimed is not None and (claimed.region_code, str(claimed.role)) != (row["region_code"], row["role"]):
+        raise Forbidden("令牌中的单位或角色与该工作人员的登记不符。",
+                        en="The token's bureau or role is not the officer's.")
     return Principal(kind=PrincipalKind.OFFICER, id=row["id"], region_code=row["region_code"],
                      role=OfficerRole(row["role"]), name=row["name"], department=row["department"])
 

@@ -8,6 +8,7 @@ from datetime import date
 
 import asyncpg
 import pytest
+from stdnum.cn import uscc
 
 from authz.authorizer import default_authorizer
 from domain.access import Access, OfficerRole, Principal
@@ -21,6 +22,7 @@ from tests.support.factories import insert_subject, officer
 from tests.support.imports import csv_bytes, row, xlsx_bytes
 
 TODAY = date(2026, 3, 1)
+UNKNOWN = "91340102MA0000000" + uscc.calc_check_digit("91340102MA0000000")  # valid, but no subject has it
 CYCLE = 2025
 
 
@@ -65,7 +67,7 @@ async def test_a_file_of_good_and_bad_rows_writes_the_good_ones_as_one_entered_b
         row("S-3", codes["b"], amount="12.345"),
         row("S-4", codes["b"], occurred_on="2024-12-31"),
         row("S-5", codes["elsewhere"]),
-        row("S-6", "91340102MA00000000"[:17] + "0"),
+        row("S-6", UNKNOWN),
         row("S-7", codes["person"], kind="staff_points_unknown"),
         row("S-8", codes["person"], kind="约谈", amount="", title="约谈负责人"),
     ]
@@ -78,7 +80,7 @@ async def test_a_file_of_good_and_bad_rows_writes_the_good_ones_as_one_entered_b
     assert "两位小数" in reasons[(4, "金额（元）")]
     assert "不在导入的评价年度 2025 年内" in reasons[(5, "发生日期")]
     assert "不在您的辖区" in reasons[(6, "主体代码")] and "340104" in reasons[(6, "主体代码")]
-    assert "校验码" in reasons[(7, "主体代码")] or "没有代码为" in reasons[(7, "主体代码")]
+    assert f"系统中没有代码为 {UNKNOWN} 的信用主体" in reasons[(7, "主体代码")]
     assert "未知的记录种类" in reasons[(8, "记录种类")]
     assert outcome.rows_read == 8 and outcome.rejected == 6 and outcome.accepted == 2
     statuses = await conn.fetch(

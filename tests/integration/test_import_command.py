@@ -11,7 +11,9 @@ from pathlib import Path
 
 import asyncpg
 
+from api.identity import mint_token
 from api.postgres import ensure_database, migrate
+from domain.access import OfficerRole, PrincipalKind
 from domain.db import init_connection
 from tests.support.factories import insert_subject
 from tests.support.imports import csv_bytes, row
@@ -25,9 +27,9 @@ def _env(url: str, data: Path) -> dict[str, str]:
     return dict(os.environ, DATABASE_URL=url, YIBAO_DATA_DIR=str(data))
 
 
-async def yibao(url: str, data: Path, *args: str) -> tuple[int, str]:
+async def yibao(url: str, data: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "api.cli", *args, cwd=PROJECT,
-                                                env=_env(url, data), stdout=asyncio.subprocess.PIPE,
+                                                env={**_env(url, data), **(env or {})}, stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.STDOUT)
     out, _ = await proc.communicate()
     return int(proc.returncode or 0), out.decode()
@@ -111,6 +113,12 @@ async def test_the_import_command_prints_the_report_writes_it_as_csv_and_exits_1
         assert code == 2 and "文件是空的" in out
         code, out = await yibao(url, tmp_path, "import", str(file), "--officer", "nobody", "--source", "投诉")
         assert code == 2 and "没有在职的工作人员" in out
+        secret = "import-test-secret-0123456789abcdef0123"
+        token = mint_token(secret=secret, issuer="yibao-credit", kind=PrincipalKind.OFFICER, id="340102-importer",
+                           region_code="340102", role=OfficerRole.OFFICER, ttl_seconds=600)
+        code, out = await yibao(url, tmp_path, "import", str(file), "--token", token, "--source", "投诉", "--cycle",
+                                "2025", env={"YIBAO_JWT_SECRET": secret, "YIBAO_JWT_ISSUER": "yibao-credit"})
+        assert code == 1 and "此前已导入 1 行" in out, out
     finally:
         await conn.close()
         admin = await asyncpg.connect(pg_admin_url)
