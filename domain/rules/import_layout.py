@@ -168,8 +168,8 @@ def subject_code_problem(code: str, *, today: date) -> str | None:
         validate_uscc(code)
         return None
     except InvalidInput as uscc_error:
-        if id_problem in ("check_character", "birth_date"):
-            # 18 digits (or 17 and X) that fail as an ID: say what is wrong with it as one, expected digit included
+        # 18 digits pass every USCC check but the last, so only an ID whose birth date is real reads as an ID
+        if id_problem == "check_character":
             try:
                 validate_resident_id(code, today=today)
             except InvalidInput as id_error:

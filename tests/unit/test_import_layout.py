@@ -86,3 +86,10 @@ def test_the_documented_layout_is_the_one_the_code_reads() -> None:
     doc = (PROJECT / "docs" / "IMPORT.md").read_text(encoding="utf-8")
     for c in COLUMNS:
         assert f"| `{c.key}` | {c.heading} | {'是' if c.required else '否'} | {c.meaning} |" in doc
+
+
+def test_an_all_digit_credit_code_with_a_wrong_check_character_is_told_as_a_credit_code() -> None:
+    base = "91340102901469287"  # 18 digits read as an ID too, but characters 7–14 are no birth date
+    right = uscc.calc_check_digit(base)
+    [(column, reason)] = problems(subject_code=base + ("0" if right != "0" else "1"))
+    assert column == "主体代码" and "统一社会信用代码" in reason and f"应为 '{right}'" in reason
