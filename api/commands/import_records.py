@@ -97,7 +97,7 @@ async def _principal(args: argparse.Namespace, settings: Settings, url: str):  #
 
 
 async def _run(args: argparse.Namespace, settings: Settings, *, console: Any, size: int) -> ImportOutcome:
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     from api.cli import _database_url
     from api.postgres import migrate
@@ -112,12 +112,12 @@ async def _run(args: argparse.Namespace, settings: Settings, *, console: Any, si
     today = date.today()
     db = await Database.connect(url, min_size=1, max_size=1)
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                       console=console) as bar:
             tasks: dict[str, Any] = {}
 
             def progress(phase: str, done: int, total: int) -> None:
-                names = {"read": "读取并校验", "check": "核对信用主体", "write": "写入批次"}
+                names = {"read": "读取并校验", "check": "核对信用主体", "known": "跳过已导入", "write": "写入批次"}
                 if phase not in tasks:
                     tasks[phase] = bar.add_task(names.get(phase, phase), total=total)
                 bar.update(tasks[phase], completed=done, total=total)
