@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from api import errors, feed_export, idempotency, open_data
+from api import errors, feed_export, idempotency, open_data, uploads
 from api.identity import OfficerDirectory, principal_from_headers
 from api.listener import EventListener
 from api.postgres import migration_heads
@@ -174,6 +174,12 @@ def create_app(
 
     async def graphql_post(request: Request) -> Response:
         language = errors.request_language(request.headers)
+        if uploads.is_multipart(request):  # a file upload (批量导入): its own size cap, see api/uploads.py
+            try:
+                return await execute(request, await uploads.multipart_payload(
+                    request, max_bytes=settings.upload_max_bytes))
+            except uploads.UploadRefused as exc:
+                return _json(exc.status, {"errors": [errors.error_body(errors.BAD_USER_INPUT, exc.message)]})
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
             return _refusal(413, errors.QUERY_TOO_LARGE, "body_too_large", language)
@@ -363,6 +369,7 @@ def create_app(
             Route("/feed.ndjson", feed_export.endpoint(settings=settings, guard=guard, officers=officers,
                                                        authorizer=authz, clients=clients), methods=["GET"]),
             *open_data.ROUTES,
+            *uploads.ROUTES,
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
                                                             clients=clients)),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     p.set_defaults(func=cmd_export_sdl)
 
-    from api.commands import evaluate, export, integrity, officer, publish, synth
+    from api.commands import evaluate, export, import_records, integrity, officer, publish, synth
 
     synth.register(sub)
     evaluate.register(sub)
@@ -304,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     officer.register(sub)
     publish.register(sub)
     export.register(sub)
+    import_records.register(sub)
     return parser
 
 

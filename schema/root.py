@@ -20,6 +20,7 @@ from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
+from schema.imports import ImportMutation, ImportQuery
 from schema.integrity import IntegrityQuery
 from schema.preparation import preparation
 from schema.public import PublicationMutation, PublicQuery
@@ -32,10 +33,10 @@ FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery)
+                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery, ImportQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
                                ExchangeMutation, WebhookMutation, RepresentativeMutation,
-                               BulkMutation)
+                               BulkMutation, ImportMutation)
 
 
 class FederatedSchema(EntityResolution, strawberry.federation.Schema):
