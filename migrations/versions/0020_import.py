@@ -20,7 +20,7 @@ from __future__ import annotations
 from migrations.sql import run_script
 
 revision = "0020_import"
-down_revision = "0019_representatives"
+down_revision = "0021_list_push"
 branch_labels = None
 depends_on = None
 
