@@ -169,7 +169,9 @@ async def changes(*, session: Session, scope: FeedScope, after: int, types: Coll
     events = [StoredEvent.from_row(r) for r in rows]
     has_next = len(events) > first
     events = events[:first]
-    end = events[-1].position if has_next else max(horizon, after)
+    # The horizon was read before the page, so the page may hold events committed since: never resume before them
+    # (a reader would get them twice).
+    end = events[-1].position if has_next else max(horizon, after, events[-1].position if events else 0)
     return FeedPage(events=events, has_next=has_next, end_position=end)
 
 
