@@ -28,6 +28,9 @@ class DomainEventRow(SQLModel, table=True):
     public_payload: dict[str, Any] | None = _col(pg.JSONB)
     occurred_at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
     outbox_id: int | None = _col(sa.BigInteger)  # its id in domain_event_pending (migration 0022)
+    # Its line of GET /feed.ndjson, internal and public form, stored by the sequencer (migration 0022).
+    feed_line: str | None = _col(sa.Text)
+    public_line: str | None = _col(sa.Text)
 
 
 class DomainEventPendingRow(SQLModel, table=True):

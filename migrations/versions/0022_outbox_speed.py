@@ -46,7 +46,7 @@ CREATE TABLE domain_event_pending (
     occurred_at     timestamptz NOT NULL DEFAULT now(),
     CHECK (('public' = ANY (audiences)) = (public_payload IS NOT NULL))
 );
-ALTER TABLE domain_event ADD COLUMN outbox_id bigint;
+ALTER TABLE domain_event ADD COLUMN outbox_id bigint, ADD COLUMN feed_line text, ADD COLUMN public_line text;
 CREATE INDEX domain_event_outbox_idx ON domain_event (outbox_id) WHERE outbox_id IS NOT NULL;
 
 ALTER TABLE domain_event_pending ENABLE ROW LEVEL SECURITY;
@@ -64,6 +64,38 @@ GRANT SELECT (id) ON domain_event_pending TO yibao_app;
 ALTER TABLE domain_event_pending SET (autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0,
                                       autovacuum_vacuum_cost_delay = 0);
 
+-- One line of the bulk export (GET /feed.ndjson) as domain.feed.export_sql writes it, stored by the sequencer so
+-- a replay copies text instead of building JSON per row (tests/e2e/test_outbox_order.py checks they agree).
+-- The time in Beijing time as the export writes it (to_json under TimeZone Asia/Shanghai, which has kept +08:00
+-- since 1991), without depending on the session's TimeZone.
+CREATE FUNCTION yibao_feed_line(pos bigint, type text, region_code text, subject uuid, occurred_at timestamptz,
+                                payload jsonb) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT '{"position":' || pos
+      || ',"cursor":"' || encode(convert_to('evt:' || pos, 'UTF8'), 'base64')
+      || '","type":"' || upper(translate(type, '.', '_'))
+      || '","regionCode":"' || region_code
+      || '","subjectId":' || coalesce('"' || subject || '"', 'null')
+      || ',"occurredAt":' || rtrim(to_json(occurred_at AT TIME ZONE 'Asia/Shanghai')::text, '"') || '+08:00"'
+      || ',"payload":' || payload::text || '}'
+$$;
+
+-- The read policy of 0007 with each setting read once per statement (an InitPlan) instead of once per row:
+-- yibao_scope_allows (0001) itself, written out, since a SQL function with sub-selects is not inlined. A replay
+-- of a million events spent a fifth of its time in the per-row form.
+DROP POLICY domain_event_read ON domain_event;
+CREATE POLICY domain_event_read ON domain_event FOR SELECT TO yibao_app USING (CASE
+    WHEN (SELECT coalesce(current_setting('yibao.subject_id', true), '')) <> ''
+      THEN subject_id IS NOT NULL AND subject_id::text = (SELECT current_setting('yibao.subject_id', true))
+    WHEN (SELECT coalesce(current_setting('yibao.read_prefix', true), '')) = '' THEN false
+    WHEN (SELECT current_setting('yibao.read_prefix', true)) = '*' THEN true
+    ELSE region_code LIKE (SELECT current_setting('yibao.read_prefix', true)) || '%'
+  END);
+
+CREATE OR REPLACE VIEW public_event AS
+    SELECT position, type, region_code, public_payload AS payload, occurred_at, public_line
+    FROM domain_event WHERE 'public' = ANY (audiences);
+
 -- ``mine``: the newest pending id of each transaction waiting for its positions (NULL: just sequence whatever
 -- has committed). Returns the position each of them received. Runs as the owner (it moves every region's rows);
 -- callers only ever pass ids.
@@ -76,12 +108,18 @@ BEGIN
   IF EXISTS (SELECT 1 FROM domain_event_pending p WHERE mine IS NULL OR p.id = ANY (mine)) THEN
     -- Held to this transaction's commit: the next run draws its positions only after these are visible.
     PERFORM pg_advisory_xact_lock(7140001);
-    WITH moved AS (DELETE FROM domain_event_pending RETURNING *)
-    INSERT INTO domain_event (type, region_code, subject_id, item_id, actor, audiences, payload, public_payload,
-                              occurred_at, outbox_id)
-    SELECT m.type, m.region_code, m.subject_id, m.item_id, m.actor, m.audiences, m.payload, m.public_payload,
-           m.occurred_at, m.id
-    FROM moved m ORDER BY m.id;
+    WITH moved AS (DELETE FROM domain_event_pending RETURNING *),
+         numbered AS (SELECT nextval(pg_get_serial_sequence('domain_event', 'position')) AS pos, m.*
+                      FROM (SELECT * FROM moved ORDER BY id) m)
+    INSERT INTO domain_event (position, type, region_code, subject_id, item_id, actor, audiences, payload,
+                              public_payload, occurred_at, outbox_id, feed_line, public_line)
+    OVERRIDING SYSTEM VALUE
+    SELECT n.pos, n.type, n.region_code, n.subject_id, n.item_id, n.actor, n.audiences, n.payload,
+           n.public_payload, n.occurred_at, n.id,
+           yibao_feed_line(n.pos, n.type, n.region_code, n.subject_id, n.occurred_at, n.payload),
+           CASE WHEN n.public_payload IS NOT NULL
+                THEN yibao_feed_line(n.pos, n.type, n.region_code, NULL, n.occurred_at, n.public_payload) END
+    FROM numbered n ORDER BY n.pos;
   END IF;
   RETURN QUERY SELECT e.outbox_id, e.position FROM domain_event e WHERE e.outbox_id = ANY (mine);
 END $$;
@@ -92,9 +130,19 @@ GRANT EXECUTE ON FUNCTION yibao_sequence_events(bigint[]) TO yibao_app;
 DOWN = """
 SELECT yibao_sequence_events();
 DROP FUNCTION yibao_sequence_events(bigint[]);
+DROP FUNCTION yibao_feed_line(bigint, text, text, uuid, timestamptz, jsonb);
+DROP VIEW public_event;
+CREATE VIEW public_event AS
+    SELECT position, type, region_code, public_payload AS payload, occurred_at
+    FROM domain_event WHERE 'public' = ANY (audiences);
+REVOKE ALL ON public_event FROM PUBLIC;
+GRANT SELECT ON public_event TO yibao_public, yibao_federation, yibao_app;
+DROP POLICY domain_event_read ON domain_event;
+CREATE POLICY domain_event_read ON domain_event FOR SELECT TO yibao_app
+    USING (yibao_scope_allows('yibao.read_prefix', region_code, subject_id));
 DROP TABLE domain_event_pending;
 DROP INDEX domain_event_outbox_idx;
-ALTER TABLE domain_event DROP COLUMN outbox_id;
+ALTER TABLE domain_event DROP COLUMN outbox_id, DROP COLUMN feed_line, DROP COLUMN public_line;
 """
 
 

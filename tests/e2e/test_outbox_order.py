@@ -8,6 +8,8 @@ database, dropped afterwards).
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -126,3 +128,64 @@ async def test_concurrent_writers_and_a_polling_reader_see_every_event_once_and_
     seen = await asyncio.wait_for(reader, timeout=30)
     assert seen == sorted(seen)
     assert sorted(seen) == sorted(committed)  # none skipped, none twice
+
+
+async def _lines(db: Database, scope: feed.FeedScope, after: int, *, stored: bool) -> list[str]:
+    sql, args = feed.export_sql(scope=scope, after=after, types=None, limit=1000)
+    if not stored:
+        sql = sql.replace("coalesce(feed_line,", "coalesce(NULL,").replace("coalesce(public_line,", "coalesce(NULL,")
+    async with db.session(DbScope.system()) as s:
+        await s.execute("SELECT set_config('TimeZone', $1, true)", feed._CHINA_ZONE)
+        return [r[0] for r in await s.fetch(sql, *args)]
+
+
+async def test_the_line_the_sequencer_stores_for_the_export_is_the_line_the_export_would_build(
+        db: Database) -> None:
+    start = (await read_after(db, 0)).end_position
+    subject = uuid.uuid4()
+    async with db.session(DbScope.system()) as s:
+        s.emit(DomainEvent(type=EventType.RECORD_ENTERED, region_code="340102", actor="test", subject_id=subject,
+                           payload={"title": "约谈：\"引号\" \\ 反斜杠", "n": 1.5, "list": [1, None]}))
+        s.emit(DomainEvent(type=EventType.PUBLICATION_PUBLISHED, region_code="340104", actor="test",
+                           subject_id=subject, payload={"internal": True},
+                           public_payload={"name": "某药房", "grade": "D"}))
+        s.emit(event(7))
+    for scope in (feed.FeedScope(audience=Audience.BUREAU, region_prefix="34"),
+                  feed.FeedScope(audience=Audience.FEDERATION, region_prefix="34", public_form=True),
+                  feed.FeedScope(audience=Audience.PUBLIC, public_form=True)):
+        stored = await _lines(db, scope, start, stored=True)
+        built = await _lines(db, scope, start, stored=False)
+        assert stored == built and stored, scope
+    async with db.session(DbScope.system()) as s:
+        assert await s.fetchval("SELECT count(*) FROM domain_event WHERE position > $1 AND feed_line IS NULL",
+                                start) == 0
+    line = json.loads((await _lines(db, feed.FeedScope(audience=Audience.BUREAU, region_prefix="34"), start,
+                                    stored=True))[0])
+    assert line["subjectId"] == str(subject) and line["occurredAt"].endswith("+08:00")
+    assert line["cursor"] == feed.encode_position(line["position"])
+
+
+@pytest.mark.parametrize("settings", [("", "3401"), ("", "*"), ("", ""), ("SUBJECT", "")])
+async def test_the_outbox_read_policy_lets_through_exactly_what_yibao_scope_allows_does(
+        db: Database, settings: tuple[str, str]) -> None:
+    async with db.session(DbScope.system()) as s:
+        s.emit(DomainEvent(type=EventType.RECORD_ENTERED, region_code="340102", actor="test",
+                           subject_id=uuid.uuid4(), payload={}))
+        s.emit(DomainEvent(type=EventType.RECORD_ENTERED, region_code="310101", actor="test", payload={}))
+    async with db.session(DbScope.system()) as s:
+        subject = str(await s.fetchval("SELECT subject_id FROM domain_event WHERE subject_id IS NOT NULL LIMIT 1"))
+    subject_setting, prefix = settings
+    scope = DbScope(read_prefix=prefix, subject_id=subject if subject_setting else "", actor="test")
+    async with db.session(scope) as s:
+        seen = {r[0] for r in await s.fetch("SELECT position FROM domain_event")}
+    conn = await asyncpg.connect(db.url)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('yibao.read_prefix', $1, true), "
+                               "set_config('yibao.subject_id', $2, true)", scope.read_prefix, scope.subject_id)
+            allowed = {r[0] for r in await conn.fetch(
+                "SELECT position FROM domain_event "
+                "WHERE yibao_scope_allows('yibao.read_prefix', region_code, subject_id)")}
+    finally:
+        await conn.close()
+    assert seen == allowed
