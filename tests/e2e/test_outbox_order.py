@@ -189,3 +189,25 @@ async def test_the_outbox_read_policy_lets_through_exactly_what_yibao_scope_allo
     finally:
         await conn.close()
     assert seen == allowed
+
+
+async def test_a_listener_numbers_events_whose_process_died_after_its_commit_within_its_catch_up_period(
+        db: Database) -> None:
+    from api.listener import EventListener
+
+    orphan = await db.begin(DbScope.system())
+    orphan.emit(event(9))
+    await orphan.flush_events()
+    await orphan.tx.commit()  # the process died before its sequencer call
+    await db.pool.release(orphan.conn)
+    before = (await read_after(db, 0)).end_position
+    listener = EventListener(db=db, on_public_change=lambda: None, consumers=[], catch_up_seconds=0.1)
+    await listener.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + 10
+        while not (page := await read_after(db, before)).events:
+            assert asyncio.get_running_loop().time() < deadline, "the listener never sequenced the orphan"
+            await asyncio.sleep(0.05)
+    finally:
+        await listener.stop()
+    assert [e.payload["version"] for e in page.events] == [9]
