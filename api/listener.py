@@ -44,6 +44,7 @@ class EventListener:
         self._wake = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         async with self.db.session(DbScope.system(actor="listener")) as s:
@@ -52,6 +53,10 @@ class EventListener:
         self._task = asyncio.create_task(self._run(), name="yibao-event-listener")
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: Python 3.11's wait_for can swallow a cancel that arrives as its timeout
+        # fires, and the loop would then run on (seen with a short catch-up period).
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -74,7 +79,7 @@ class EventListener:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.catch_up_seconds)
             self._wake.clear()

@@ -124,7 +124,9 @@ BEGIN
   RETURN QUERY SELECT e.outbox_id, e.position FROM domain_event e WHERE e.outbox_id = ANY (mine);
 END $$;
 REVOKE ALL ON FUNCTION yibao_sequence_events(bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION yibao_sequence_events(bigint[]) TO yibao_app;
+-- After its commit the API's connection is back to its login role (0008: NOINHERIT, so it does not hold
+-- yibao_app's grants), and that is the role that calls the sequencer.
+GRANT EXECUTE ON FUNCTION yibao_sequence_events(bigint[]) TO yibao_app, yibao_login;
 """
 
 DOWN = """

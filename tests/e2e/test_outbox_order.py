@@ -211,3 +211,17 @@ async def test_a_listener_numbers_events_whose_process_died_after_its_commit_wit
     finally:
         await listener.stop()
     assert [e.payload["version"] for e in page.events] == [9]
+
+
+async def test_the_apis_login_role_gets_its_positions_right_after_its_commit(database_url: str) -> None:
+    from api.postgres import app_database_url
+
+    login = await Database.connect(app_database_url(database_url), min_size=1, max_size=2)
+    try:
+        async with login.session(DbScope.system()) as s:
+            s.emit(event(11))
+        assert s.last_position is not None  # the request can drain its own events before it answers
+        page = await read_after(login, s.last_position - 1)
+        assert [e.payload["version"] for e in page.events] == [11]
+    finally:
+        await login.close()
