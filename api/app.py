@@ -20,11 +20,11 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from api import errors, feed_export, idempotency, open_data
+from api import errors, feed_export, idempotency, open_data, uploads
 from api.identity import OfficerDirectory, principal_from_headers
 from api.listener import EventListener
 from api.postgres import migration_heads
-from api.protection import Protection, ProtectionSettings
+from api.protection import Protection, ProtectionSettings, Refusal
 from api.settings import Settings, load_settings
 from api.tracing import configure_tracing, tracer
 from api.websocket import SubscriptionEndpoint
@@ -174,12 +174,27 @@ def create_app(
 
     async def graphql_post(request: Request) -> Response:
         language = errors.request_language(request.headers)
+        if uploads.is_multipart(request):  # a file upload (批量导入): its own size cap, see api/uploads.py
+            try:
+                return await execute(request, await uploads.multipart_payload(
+                    request, max_bytes=settings.upload_max_bytes))
+            except uploads.UploadRefused as exc:
+                return _json(exc.status, {"errors": [errors.error_body(errors.BAD_USER_INPUT, exc.message)]})
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
             return _refusal(413, errors.QUERY_TOO_LARGE, "body_too_large", language)
         body = await request.body()
         if len(body) > settings.max_body_bytes:
             return _refusal(413, errors.QUERY_TOO_LARGE, "body_too_large", language)
+        if not request.headers.get("authorization"):
+            # An anonymous body answered before (byte for byte) and still cached: counted against the client's
+            # limit like any request, then served without parsing anything (issue 12's cached hits).
+            cached = guard.cache.get(body)
+            if cached is not None:
+                refusal = guard.limits.check(client=guard.proxies.client_address(request), anonymous=True, query="")
+                if refusal is not None:
+                    return _rate_limited(refusal, language)
+                return Response(cached, media_type="application/json", headers={"X-Cache": "hit"})
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError):
@@ -190,10 +205,11 @@ def create_app(
             return _bad("不支持批量请求：每个请求发送一个含 query 的 JSON 对象。")
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return _refusal(400, errors.BAD_USER_INPUT, "no_query", language)
-        return await execute(request, payload)
+        return await execute(request, payload, raw=body)
 
-    async def execute(request: Request, payload: dict[str, Any]) -> Response:
-        """Run one GraphQL request (from a POST body or GET parameters) as the caller the headers name."""
+    async def execute(request: Request, payload: dict[str, Any], *, raw: bytes | None = None) -> Response:
+        """Run one GraphQL request (from a POST body or GET parameters) as the caller the headers name; ``raw``
+        is a POST's body, which keys its answer in the anonymous cache."""
         language = errors.request_language(request.headers)
         variables = payload.get("variables")
         if variables is not None and not isinstance(variables, dict):
@@ -219,14 +235,8 @@ def create_app(
         client = guard.proxies.client_address(request) if anonymous else principal.actor
         refusal = guard.limits.check(client=client, anonymous=anonymous, query=payload["query"])
         if refusal is not None:
-            message = errors.transport_message("rate_limited", language, limit=refusal.limit,
-                                               retry_after=refusal.retry_after)
-            return JSONResponse(
-                {"errors": [errors.error_body(RateLimited.code, message, retryAfter=refusal.retry_after)]},
-                status_code=429,
-                headers={"Retry-After": str(refusal.retry_after)},
-            )
-        cache_key = guard.cache.key(payload["query"], variables, operation_name) if anonymous else None
+            return _rate_limited(refusal, language)
+        cache_key = guard.cache.key(payload["query"], variables, operation_name, raw=raw) if anonymous else None
         if cache_key is not None:
             cached = guard.cache.get(cache_key)
             if cached is not None:
@@ -359,6 +369,7 @@ def create_app(
             Route("/feed.ndjson", feed_export.endpoint(settings=settings, guard=guard, officers=officers,
                                                        authorizer=authz, clients=clients), methods=["GET"]),
             *open_data.ROUTES,
+            *uploads.ROUTES,
             WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings=settings, authorizer=authz,
                                                             clients=clients)),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
@@ -373,6 +384,16 @@ def create_app(
         app.state.db = database
         database.limit(limits)
     return app
+
+
+def _rate_limited(refusal: Refusal, language: str) -> Response:
+    """HTTP 429 with RATE_LIMITED and when to try again."""
+    message = errors.transport_message("rate_limited", language, limit=refusal.limit, retry_after=refusal.retry_after)
+    return JSONResponse(
+        {"errors": [errors.error_body(RateLimited.code, message, retryAfter=refusal.retry_after)]},
+        status_code=429,
+        headers={"Retry-After": str(refusal.retry_after)},
+    )
 
 
 async def _abandon(context: Context) -> None:

@@ -1,6 +1,7 @@
 """Protection of the public endpoint: per-client rate limits, an anonymous response cache, introspection policy.
 
-- Rate limits (the ``limits`` library, moving window): with ``REDIS_URL`` set, every API process counts in the
+- Rate limits (the ``limits`` library, sliding window counter: O(1) state per client, the previous window's count
+  weighted by how much of it still overlaps): with ``REDIS_URL`` set, every API process counts in the
   same Redis, so a limit holds across processes; without it each process counts in memory and, when
   ``yibao serve --workers N`` runs N of them, allows 1/N of each limit, so N processes together can never let
   a client exceed the limit (a client spread over all N gets exactly it; one pinned to a process gets less,
@@ -44,7 +45,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
 
 VERIFY_FIELD = "verifyIndividual"
@@ -77,12 +78,35 @@ class Refusal:
     retry_after: int
 
 
+class SweepingMemoryStorage(MemoryStorage):
+    """``limits``' in-memory storage without its expiry thread.
+
+    ``MemoryStorage`` starts a ``threading.Timer`` 10 ms after every hit to drop expired counters: under load a new
+    thread about every 10 ms, which competes with the event loop for the GIL (~8 % of a public lookup's samples,
+    bench/README.md). Reads already ignore expired counters; here the sweep runs inline, at most once a second,
+    on the request path instead. Overrides the one private hook ``MemoryStorage`` calls before each count;
+    tests/unit/test_rate_limit_storage.py fails if an upgrade of ``limits`` brings the thread back."""
+
+    SWEEP_INTERVAL_S = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next_sweep = time.monotonic() + self.SWEEP_INTERVAL_S
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the name MemoryStorage calls
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_INTERVAL_S
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
 class RateLimits:
-    """Moving-window limits per client, with a stricter one for individual verification."""
+    """Sliding-window limits per client, with a stricter one for individual verification."""
 
     def __init__(self, settings: ProtectionSettings) -> None:
-        storage: Storage = storage_from_string(settings.storage_uri) if settings.storage_uri else MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(storage)
+        storage: Storage = (storage_from_string(settings.storage_uri) if settings.storage_uri
+                            else SweepingMemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
         # Counting in memory with N processes: each allows 1/N (rounded down, at least 1), see the module doc.
         share = 1 if settings.storage_uri else settings.processes
         self._anonymous: RateLimitItem = _share(parse_limit(settings.anonymous_limit), share)
@@ -117,19 +141,23 @@ class ResponseCache:
         self.ttl = settings.cache_ttl_seconds
         self.max_entries = settings.cache_max_entries
         self.epoch = 0
-        self._entries: OrderedDict[str, tuple[int, float, bytes]] = OrderedDict()
+        self._entries: OrderedDict[str | bytes, tuple[int, float, bytes]] = OrderedDict()
 
     @staticmethod
-    def key(query: str, variables: dict[str, Any] | None, operation_name: Any) -> str | None:
-        """The cache key of a request, or None when it must not be cached."""
+    def key(query: str, variables: dict[str, Any] | None, operation_name: Any, *,
+            raw: bytes | None = None) -> str | bytes | None:
+        """The cache key of a request, or None when it must not be cached: a POST's body as sent (so a repeat is
+        found before its JSON is even read), else the query, variables and operation name."""
         if VERIFY_FIELD in query:
             return None
+        if raw is not None:
+            return raw
         try:
             return json.dumps([query, variables or {}, operation_name], sort_keys=True, ensure_ascii=False)
         except (TypeError, ValueError):
             return None
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str | bytes) -> bytes | None:
         found = self._entries.get(key)
         if found is None:
             return None
@@ -140,7 +168,7 @@ class ResponseCache:
         self._entries.move_to_end(key)
         return body
 
-    def put(self, key: str, body: bytes, *, epoch: int) -> None:
+    def put(self, key: str | bytes, body: bytes, *, epoch: int) -> None:
         """Store ``body`` computed by a request that started at ``epoch`` (dropped if invalidated since)."""
         if self.ttl <= 0 or epoch != self.epoch:
             return

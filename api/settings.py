@@ -47,6 +47,9 @@ class Settings:
     trusted_proxies: str = field(default_factory=lambda: os.environ.get("YIBAO_TRUSTED_PROXIES", ""))
     proxy_header: str = field(default_factory=lambda: os.environ.get("YIBAO_PROXY_HEADER", "X-Forwarded-For"))
     retry_after_s: int = field(default_factory=lambda: _int("YIBAO_RETRY_AFTER_SECONDS", 5))
+    # Bulk import (issue 13): the largest file `yibao import` reads, and the largest upload the API accepts.
+    import_max_bytes: int = field(default_factory=lambda: _int("YIBAO_IMPORT_MAX_BYTES", 2 * 1024**3))
+    upload_max_bytes: int = field(default_factory=lambda: _int("YIBAO_UPLOAD_MAX_BYTES", 10 * 1024**2))
 
 
 def load_settings() -> Settings:

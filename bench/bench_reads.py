@@ -29,6 +29,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="scratch folder for PostGraphile and its Node.js (npm)")
     p.add_argument("--save", type=Path, help="write the figures to this JSON file")
     p.add_argument("--baseline", type=Path, help="a saved run (smaller province) to compare latencies with")
+    p.add_argument("--profile", type=Path, default=None,
+                   help="record the project with py-spy during its runs (pip install py-spy); raw stacks to DIR")
     p.add_argument("--keep", action="store_true", help="keep the embedded pgdata (for quicker re-runs)")
     p.add_argument("--pgdata", type=Path, default=None, help="embedded pgdata folder (default: a new /tmp one)")
     return p
@@ -115,6 +118,7 @@ class Side:
     bodies: Bodies
     headers: dict[str, str]
     rounds: list[WrkResult]
+    pid: int | None = None  # the server process (profiled with --profile)
 
 
 def machine() -> str:
@@ -142,7 +146,7 @@ def _token(province: str) -> str:
     bureau = region_tree().get(province)
     return mint_token(secret=SECRET, issuer=ISSUER, kind=PrincipalKind.OFFICER, id=f"{province}-officer",
                       region_code=province, role=OfficerRole.OFFICER, name=f"{bureau.name}录入员",
-                      department=f"{bureau.name}医疗保障局", ttl_seconds=24 * 3600)
+                      department=f"{bureau.name}医疗保障局", ttl_seconds=3600)
 
 
 def _same(a: Any, b: Any, name: str) -> bool:
@@ -219,6 +223,20 @@ def compare(saved: dict[str, Any], baseline_path: Path) -> None:
         print(f"  {name}: {then:.1f} ms -> {now:.1f} ms = {growth:.2f}x {_verdict(growth < MAX_GROWTH)}")
 
 
+async def _register_officer(url: str, province: str) -> None:
+    """The benchmark's officer, known to the officer table as every token's officer must be (api/identity.py)."""
+    from tenants import region_tree
+
+    bureau = region_tree().get(province)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("""INSERT INTO officer (id, name, region_code, role, department) VALUES ($1, $2, $3, $4, $5)
+                              ON CONFLICT (id) DO NOTHING""", f"{province}-officer", f"{bureau.name}录入员", province,
+                           "officer", f"{bureau.name}医疗保障局")
+    finally:
+        await conn.close()
+
+
 async def _codes(url: str) -> list[str]:
     conn = await asyncpg.connect(url)
     try:
@@ -231,13 +249,27 @@ async def _codes(url: str) -> list[str]:
     return codes
 
 
+def _profile(side: Side, args: argparse.Namespace, label: str) -> subprocess.Popen[bytes] | None:
+    """py-spy recording ``side``'s server for the coming wrk run (``--profile``): where its time goes."""
+    if args.profile is None or side.pid is None:
+        return None
+    args.profile.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    return subprocess.Popen([str(spy), "record", "-p", str(side.pid), "-r", "200", "-f", "raw",
+                             "-d", str(int(args.duration)), "-o", str(args.profile / f"{label}.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def _measure(sides: dict[str, dict[str, Side]], args: argparse.Namespace) -> None:
     """Interleaved rounds: every request on every server once per round, in the same order."""
     for k in range(1, args.rounds + 1):
         for name, by in sides.items():
             for who, side in by.items():
+                spy = _profile(side, args, f"{name}-{who}-{k}")
                 result = run_wrk(side.url, side.bodies, threads=args.threads, connections=args.connections,
                                  duration_s=args.duration, headers=side.headers)
+                if spy is not None:
+                    spy.wait()
                 side.rounds.append(result)
                 print(f"round {k}/{args.rounds} {name:8s} {who:13s} {result}", flush=True)
 
@@ -255,6 +287,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def prepare(url: str) -> list[str]:
         await fill_published(url, args)
+        await _register_officer(url, args.province)
         return await _codes(url)
 
     async def hold_database() -> bool:
@@ -324,7 +357,8 @@ def _serve_and_measure(url: str, codes: list[str], wanted: list[str], args: argp
                     if not good:
                         print(f"{name}: PostGraphile answered {str(answers['postgraphile'])[:400]}", file=sys.stderr)
                         ok = False
-                sides[name] = {who: Side(url=u, bodies=Bodies(docs), headers=headers, rounds=[])
+                pids = {"project": procs[1 if name == "cached" else 0].proc.pid}
+                sides[name] = {who: Side(url=u, bodies=Bodies(docs), headers=headers, rounds=[], pid=pids.get(who))
                                for who, (u, docs, headers) in by.items()}
         print(f"same JSON from project and floor: {'yes' if ok else 'NO (see above)'}")
         try:

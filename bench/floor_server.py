@@ -20,12 +20,15 @@ import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+CHINA = ZoneInfo("Asia/Shanghai")  # the API writes times in Beijing time (+08:00); so does the floor
 
 PAGE = 50
 RECORDS = 3
@@ -100,8 +103,8 @@ def create_floor(database_url: str, *, officer_prefix: str, pool_size: int = 10)
             s = p["subject"]
             edges.append({"node": {
                 "grade": p["result"]["grade"], "cycleYear": p["result"]["cycleYear"],
-                "publishedAt": r["published_at"].isoformat(),
-                "publicUntil": r["public_until"].isoformat() if r["public_until"] else None,
+                "publishedAt": r["published_at"].astimezone(CHINA).isoformat(),
+                "publicUntil": r["public_until"].astimezone(CHINA).isoformat() if r["public_until"] else None,
                 "region": region(r["region_code"]),
                 "institution": {"name": s["name"], "unifiedSocialCreditCode": s["unifiedSocialCreditCode"],
                                 "subjectClass": s["subjectClass"].upper()}}})

@@ -183,13 +183,82 @@ _APPLY_LIMITS = "SELECT set_config('statement_timeout', $1, true), set_config('l
 
 
 async def _start(conn: asyncpg.Connection, scope: DbScope, limits: TimeLimits | None = None) -> Session:
-    """Open a transaction (a savepoint inside one) on ``conn`` and write ``scope`` into it."""
+    """Open a transaction (a savepoint inside one) on ``conn`` and write ``scope`` into it.
+
+    On a connection of the pool this is ONE round trip: ``BEGIN`` and the settings sent together as a simple
+    query (asyncpg's ``transaction().start()`` and a parameterised ``set_config`` would be two or three, each a
+    sizeable share of a short read, issue 12). Values that could need escaping take the parameterised path."""
+    if not conn.is_in_transaction():
+        begin = _begin_sql(scope, limits)
+        if begin is not None:
+            await conn.execute(begin)
+            return Session(conn, _Transaction(conn))
     tx = conn.transaction()
     await tx.start()
     await conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor)
     if limits is not None and (limits.statement_timeout_ms or limits.lock_timeout_ms):
         await conn.execute(_APPLY_LIMITS, str(limits.statement_timeout_ms), str(limits.lock_timeout_ms))
     return Session(conn, tx)
+
+
+def _literal(value: str) -> str | None:
+    """``value`` as an SQL string literal, or None when it holds anything but plain text (a quote is doubled;
+    a backslash or NUL sends the caller to bind parameters instead of relying on standard_conforming_strings)."""
+    if "\\" in value or "\x00" in value:
+        return None
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _settings_sql(settings: Sequence[tuple[str, str]], *, local: bool) -> str | None:
+    """``SELECT set_config(name, value, local), ...`` with literal values (None: a value needs parameters)."""
+    parts = []
+    for name, value in settings:
+        literal = _literal(value)
+        if literal is None:
+            return None
+        parts.append(f"set_config('{name}', {literal}, {'true' if local else 'false'})")
+    return "SELECT " + ", ".join(parts)
+
+
+def _scope_settings(scope: DbScope, limits: TimeLimits | None) -> list[tuple[str, str]]:
+    out = [("role", scope.role), ("yibao.read_prefix", scope.read_prefix), ("yibao.write_prefix", scope.write_prefix),
+           ("yibao.subject_id", scope.subject_id), ("yibao.actor", scope.actor)]
+    if limits is not None and (limits.statement_timeout_ms or limits.lock_timeout_ms):
+        out += [("statement_timeout", str(limits.statement_timeout_ms)), ("lock_timeout", str(limits.lock_timeout_ms))]
+    return out
+
+
+def _begin_sql(scope: DbScope, limits: TimeLimits | None) -> str | None:
+    select = _settings_sql(_scope_settings(scope, limits), local=True)
+    return None if select is None else f"BEGIN; {select}"
+
+
+class _Transaction:
+    """A transaction begun by hand (``BEGIN`` sent with the scope); ends like asyncpg's."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def commit(self) -> None:
+        await self.conn.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        if self.conn.is_in_transaction():
+            await self.conn.execute("ROLLBACK")
+
+
+class _Autocommit:
+    """No transaction at all: each statement of an anonymous read is its own (see ``Database.begin``)."""
+
+    __slots__ = ()
+
+    async def commit(self) -> None:
+        return None
+
+    async def rollback(self) -> None:
+        return None
 
 
 async def _finish(session: Session, *, commit: bool) -> None:
@@ -245,6 +314,12 @@ class Database:
         self.replica = replica
         self._listeners: list[QueryListener] = []
         self.sequencer = Sequencer()  # one post-commit sequencer call at a time for this process (migration 0022)
+        # Connections that are the public role for their whole life, for anonymous GraphQL reads (``begin``
+        # with ``autocommit``); opened on first use, when the API's time limits are known.
+        self._public_pool: asyncpg.Pool | None = None
+        self._public_opening = asyncio.Lock()
+        self._public_scope: DbScope | None = None
+        self._pool_args: dict[str, Any] = {}
 
     def limit(self, limits: TimeLimits) -> None:
         """Apply ``limits`` to every transaction opened from now on (the API's request transactions)."""
@@ -278,7 +353,30 @@ class Database:
         db = cls(pool, replica)
         db._listeners = listeners
         db.url = url
+        db._pool_args = {"dsn": replica_url or url, "min_size": min(1, max_size), "max_size": max_size,
+                         "setup": setup}
         return db
+
+    async def _public(self, scope: DbScope) -> asyncpg.Pool | None:
+        """The pool of connections set to the public ``scope`` for life (None: no such pool for this scope, or a
+        database without pools of its own, as in tests)."""
+        if self._public_pool is None and self._pool_args:
+            async with self._public_opening:
+                if self._public_pool is None:
+                    args = self._pool_args
+                    session_scope = _settings_sql(_scope_settings(scope, self.limits), local=False)
+                    if session_scope is None:
+                        return None
+                    self._public_scope = scope
+
+                    async def init(conn: asyncpg.Connection) -> None:
+                        await args["setup"](conn)
+                        await conn.execute(session_scope)
+
+                    self._public_pool = await asyncpg.create_pool(
+                        args["dsn"], min_size=args["min_size"], max_size=args["max_size"], init=init,
+                        reset=_release)
+        return self._public_pool if scope == self._public_scope else None
 
     def listen(self, listener: QueryListener) -> Callable[[], None]:
         """Call ``listener`` after every statement (tracing, statement counts); returns the remover."""
@@ -289,8 +387,21 @@ class Database:
         for listener in list(self._listeners):
             listener(query)
 
-    async def begin(self, scope: DbScope) -> Session:
-        """Start a transaction with ``scope`` applied; ``end`` must follow."""
+    async def begin(self, scope: DbScope, *, autocommit: bool = False) -> Session:
+        """Start a transaction with ``scope`` applied; ``end`` must follow.
+
+        ``autocommit`` (anonymous GraphQL reads): a public-role scope runs on a connection that is the public
+        role for its whole life, with no transaction, so a one-statement lookup costs one round trip like the
+        floor's instead of three. The public role can only read published views; each statement then sees its
+        own snapshot, which public answers tolerate as they tolerate the replica's lag and the 30 s cache."""
+        if autocommit and scope.role == PUBLIC_ROLE and not (scope.read_prefix or scope.write_prefix
+                                                             or scope.subject_id):
+            public = await self._public(scope)
+            if public is not None:
+                conn = await public.acquire()
+                session = Session(conn, _Autocommit())
+                session.pool = public
+                return session
         pool = self.replica if self.replica is not None and scope.role == PUBLIC_ROLE else self.pool
         conn = await pool.acquire()
         try:
@@ -330,6 +441,8 @@ class Database:
         await self.pool.close()
         if self.replica is not None:
             await self.replica.close()
+        if self._public_pool is not None:
+            await self._public_pool.close()
 
 
 class SingleConnectionDatabase(Database):
@@ -345,7 +458,7 @@ class SingleConnectionDatabase(Database):
         self._serial = asyncio.Lock()
         conn.add_query_logger(self._dispatch)
 
-    async def begin(self, scope: DbScope) -> Session:
+    async def begin(self, scope: DbScope, *, autocommit: bool = False) -> Session:
         await self._serial.acquire()
         try:
             return await _start(self.conn, scope, self.limits)

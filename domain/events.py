@@ -68,6 +68,8 @@ class EventType(StrEnum):
     REPRESENTATIVE_REVOKED = "representative.revoked"
     JOINT_MEASURES_IMPOSED = "joint_measures.imposed"  # 联合惩戒 (issue 9)
     JOINT_MEASURES_LIFTED = "joint_measures.lifted"
+    LIST_ENTRY_PUBLISHED = "list_entry.published"  # 红黑名单 (issue 9)
+    LIST_ENTRY_REMOVED = "list_entry.removed"
 
 
 _B, _S, _P = Audience.BUREAU, Audience.SUBJECT, Audience.PUBLIC
@@ -109,6 +111,9 @@ AUDIENCES: Mapping[EventType, frozenset[Audience]] = MappingProxyType({
     # The serious-dishonesty list is public, so are the joint measures that follow from it (issue 9).
     EventType.JOINT_MEASURES_IMPOSED: frozenset({_B, _S, _P, Audience.FEDERATION}),
     EventType.JOINT_MEASURES_LIFTED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    # The lists are published with the grades they follow from (004 §三(五)); public in their pushed form.
+    EventType.LIST_ENTRY_PUBLISHED: frozenset({_B, _S, _P, Audience.FEDERATION}),
+    EventType.LIST_ENTRY_REMOVED: frozenset({_B, _S, _P, Audience.FEDERATION}),
 })
 
 

@@ -41,6 +41,7 @@ class PlatformPush(SQLModel, table=True):
     created_at: datetime = _col(sa.DateTime(timezone=True), nullable=False)
     sent_at: datetime | None = _col(sa.DateTime(timezone=True))
     acknowledged_at: datetime | None = _col(sa.DateTime(timezone=True))
+    layout: str = _col(sa.Text, nullable=False)  # migration 0021: 'penalty' or 'list'
 
 
 class JointMeasure(SQLModel, table=True):

@@ -200,6 +200,8 @@ from domain import (  # noqa: E402, F401
     event_tables,
     exchange_tables,
     hardening_tables,
+    import_tables,
     integrity_tables,
+    list_entry_tables,
     rights_tables,
 )

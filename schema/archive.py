@@ -206,7 +206,7 @@ class ArchiveQuery:
         row = await subjects.get_subject(
             session=await ctx.session(), access=ctx.access, id=parse_uuid(id, field="id") if id else None, code=code
         )
-        return SubjectType(row=row)
+        return SubjectType.of(row)
 
     @strawberry.field(description="Subjects in your region subtree, by code unless orderBy says otherwise, with "
                       "paging and totals.")
@@ -230,7 +230,7 @@ class ArchiveQuery:
         async def count() -> int:
             return await subjects.count_subjects(session=session, access=ctx.access, flt=flt)
 
-        edges = [SubjectEdge(cursor=k, node=SubjectType(row=s)) for s, k in zip(page.items, page.keys, strict=True)]
+        edges = [SubjectEdge(cursor=k, node=SubjectType.of(s)) for s, k in zip(page.items, page.keys, strict=True)]
         return SubjectConnection(
             edges=edges,
             count=count,
@@ -256,7 +256,7 @@ class ArchiveQuery:
     async def record(self, info: Info, id: strawberry.ID) -> CreditRecordType | None:
         ctx = info.context
         view = await archive.get_record(session=await ctx.session(), access=ctx.access, id=parse_uuid(id, field="id"))
-        return CreditRecordType(view=view)
+        return CreditRecordType.of(view)
 
     @strawberry.field(
         description="Records in your subtree, newest entered first unless orderBy says otherwise: filter by status "
@@ -302,7 +302,7 @@ class ArchiveQuery:
             return await archive.count_records(session=session, access=ctx.access, flt=flt)
 
         pairs = zip(page.items, page.keys, strict=True)
-        edges = [CreditRecordEdge(cursor=k, node=CreditRecordType(view=v)) for v, k in pairs]
+        edges = [CreditRecordEdge(cursor=k, node=CreditRecordType.of(v)) for v, k in pairs]
         return CreditRecordConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.keys[-1] if page.keys else None),
@@ -327,7 +327,7 @@ async def _act(
         content=content.to_domain() if content else None,
         today=ctx.today(),
     )
-    return CreditRecordType(view=view)
+    return CreditRecordType.of(view)
 
 
 @strawberry.type
@@ -348,7 +348,7 @@ class ArchiveMutation:
             address=input.address,
         )
         row = await subjects.create_subject(session=await ctx.session(), access=ctx.access, new=new)
-        return SubjectType(row=row)
+        return SubjectType.of(row)
 
     @strawberry.mutation(description="录入: enter a record into a subject's archive; it awaits review.")
     async def enter_record(self, info: Info, input: EnterRecordInput) -> CreditRecordType:
@@ -361,7 +361,7 @@ class ArchiveMutation:
             content=input.content.to_domain(),
             today=ctx.today(),
         )
-        return CreditRecordType(view=view)
+        return CreditRecordType.of(view)
 
     @strawberry.mutation(description="申报: a subject declares its own basic, trust or commitment information.")
     async def declare_record(self, info: Info, input: DeclareRecordInput) -> CreditRecordType:
@@ -373,7 +373,7 @@ class ArchiveMutation:
             content=input.content.to_domain(),
             today=ctx.today(),
         )
-        return CreditRecordType(view=view)
+        return CreditRecordType.of(view)
 
     @strawberry.mutation(description="审核: approve or reject an entered record (not one you entered).")
     async def review_record(

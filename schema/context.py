@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from strawberry.dataloader import DataLoader
 
-from domain.access import Access
+from domain.access import Access, PrincipalKind
 from domain.db import Database, Session
 from domain.errors import InvalidInput
 
@@ -58,7 +58,9 @@ class Context:
         if self._session is None:
             async with self._opening:
                 if self._session is None:
-                    self._session = await self.db.begin(self.access.db_scope())
+                    # The anonymous public only reads: no transaction, one round trip per statement (db.begin).
+                    public = self.access.principal.kind is PrincipalKind.PUBLIC
+                    self._session = await self.db.begin(self.access.db_scope(), autocommit=public)
         return self._session
 
     async def finish(self, *, commit: bool) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -44,7 +43,6 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import SchemaExtension
 
 from tenants import region_tree
 
@@ -234,24 +232,3 @@ class _Walker:
         if not _is_list(field.type) or name == "edges":
             return 1
         return UNPAGED_LIST_MAX
-
-
-def query_cost_limiter(*, max_cost: int, max_page: int) -> type[SchemaExtension]:
-    """A strawberry extension refusing, between validation and execution, operations costing more than allowed."""
-    RegionCounts.of_tree()  # built now, at start-up, not on the first request
-
-    class QueryCostLimiter(SchemaExtension):
-        def on_validate(self) -> Iterator[None]:
-            # Runs after the ValidationCache extension has validated (it comes later in the list) and before
-            # strawberry decides whether to execute, which it does inside this same validation step.
-            ctx = self.execution_context
-            if not ctx.pre_execution_errors and ctx.graphql_document is not None:
-                cost = operation_cost(schema=ctx.schema._schema, document=ctx.graphql_document,
-                                      operation_name=ctx.operation_name, variables=ctx.variables, max_page=max_page)
-                if cost > max_cost:
-                    ctx.pre_execution_errors = [GraphQLError(
-                        f"The query could return about {cost} objects, more than the {max_cost} allowed: "
-                        "ask for smaller pages or fewer nested lists.")]
-            yield
-
-    return QueryCostLimiter

@@ -287,7 +287,7 @@ class CreditWarning:
     @strawberry.field(description="The subject warned about (batched across a page: one statement, not one per row).")
     async def subject(self, info: Info) -> SubjectType | None:
         row = await info.context.loader("subjects", _subjects).load(uuid.UUID(str(self.subject_id)))
-        return SubjectType(row=row) if row else None
+        return SubjectType.of(row) if row else None
 
     @classmethod
     def of(cls, w: StoredWarning) -> CreditWarning:
@@ -389,7 +389,7 @@ class CreditListEntry:
                    list_kind=str(m.list_kind), reasons=[str(r) for r in m.reasons],
                    serious_dishonesty_kinds=[str(k) for k in m.serious_dishonesty_kinds], kind=m.list_kind,
                    reason_codes=list(m.reasons), serious_dishonesty_record_kinds=list(m.serious_dishonesty_kinds),
-                   subject=SubjectType(row=e.subject) if e.subject else None)
+                   subject=SubjectType.of(e.subject) if e.subject else None)
 
 
 @strawberry.type

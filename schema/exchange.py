@@ -25,6 +25,9 @@ class PlatformPushLine:
     published_attempts: int
     taken_down_status: str | None = strawberry.field(description="The take-down's status; null: none needed.")
     last_error: str | None
+    layout: str = strawberry.field(default="penalty", description="penalty (行政处罚) or list (红黑名单): for a list "
+                                                                  "entry, publicationId is the entry's id.")
+    list_name: str | None = strawberry.field(default=None, description="The list of a list entry, as pushed.")
 
     @classmethod
     def of(cls, line: push.PushLine) -> PlatformPushLine:
@@ -32,7 +35,7 @@ class PlatformPushLine:
                    subject_id=strawberry.ID(str(line.subject_id)), region_code=line.region_code,
                    decision_number=line.decision_number, published_status=line.published_status,
                    published_attempts=line.published_attempts, taken_down_status=line.taken_down_status,
-                   last_error=line.last_error)
+                   last_error=line.last_error, layout=line.layout, list_name=line.list_name)
 
 
 @strawberry.type(description="对账: what was pushed to the provincial platform, acknowledged, failed, taken down.")

@@ -286,11 +286,11 @@ class MyArchive:
 
     @strawberry.field
     def subject(self) -> SubjectType:
-        return SubjectType(row=self.data.subject)
+        return SubjectType.of(self.data.subject)
 
     @strawberry.field(description="Every record, with versions and history (fields of CreditRecord).")
     def records(self) -> list[CreditRecordType]:
-        return [CreditRecordType(view=v) for v in self.data.records]
+        return [CreditRecordType.of(v) for v in self.data.records]
 
     @strawberry.field(description="Every evaluation result, superseded ones included, with lines and measures.")
     def results(self) -> list[CreditResult]:

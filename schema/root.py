@@ -8,15 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 import strawberry
-from graphql import GraphQLError, OperationDefinitionNode
-from opentelemetry import trace
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.types.base_scalars import DecimalDefinition, wrap_parser
@@ -25,12 +16,13 @@ from strawberry.tools import merge_types
 from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.bulk import BulkMutation, BulkQuery
 from schema.clock import SHANGHAI_DATETIME
-from schema.cost import query_cost_limiter
 from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
+from schema.imports import ImportMutation, ImportQuery
 from schema.integrity import IntegrityQuery
+from schema.preparation import preparation
 from schema.public import PublicationMutation, PublicQuery
 from schema.representatives import RepresentativeMutation, RepresentativeQuery
 from schema.rights import RightsMutation, RightsQuery
@@ -41,22 +33,10 @@ FEDERATION_VERSION = "2.0"
 
 # Each capability adds its Query and Mutation classes here.
 QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery)
+                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery, ImportQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
                                ExchangeMutation, WebhookMutation, RepresentativeMutation,
-                               BulkMutation)
-
-
-class NameTheOperationSpan(SchemaExtension):
-    """Label the request's operation span once the document names its operation (never a span per resolver)."""
-
-    def on_execute(self):  # type: ignore[no-untyped-def]
-        ctx = self.execution_context
-        span = trace.get_current_span()
-        if span.is_recording():
-            span.set_attribute("graphql.operation.name", ctx.operation_name or "")
-            span.set_attribute("graphql.operation.type", ctx.operation_type.value if ctx.operation_type else "")
-        yield
+                               BulkMutation, ImportMutation)
 
 
 class FederatedSchema(EntityResolution, strawberry.federation.Schema):
@@ -66,24 +46,6 @@ class FederatedSchema(EntityResolution, strawberry.federation.Schema):
 
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def, override]
         return None
-
-
-class OneOperationOrAName(SchemaExtension):
-    """GraphQL-over-HTTP: a document with several operations must say which one to run (operationName);
-    strawberry would otherwise run the first."""
-
-    def on_validate(self):  # type: ignore[no-untyped-def]
-        ctx = self.execution_context
-        document = ctx.graphql_document
-        # ``ctx.operation_name`` falls back to the first operation's name; what the client sent is kept here.
-        provided = getattr(ctx, "_provided_operation_name", None)
-        if not ctx.pre_execution_errors and document is not None and provided is None:
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            if len(operations) > 1:
-                ctx.pre_execution_errors = [GraphQLError(
-                    "文档包含多个操作，请用 operationName 指明要执行哪一个。",
-                    extensions={"code": "BAD_USER_INPUT"})]
-        yield
 
 
 def _finite_decimal(value: str) -> decimal.Decimal:
@@ -118,19 +80,9 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 15, max_tokens: int 
         scalar_overrides={datetime: SHANGHAI_DATETIME, decimal.Decimal: FINITE_DECIMAL},
         # The lowest version whose directives we use (@key, @shareable): gateways older than the newest accept it.
         federation_version=FEDERATION_VERSION,
-        # Factories, not instances: strawberry builds fresh extensions per request, while the parser and
-        # validation caches live at module level and are shared by every request.
-        extensions=[
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: ParserCache(maxsize=512),
-            # The limits as validation rules built once: the validation cache is keyed by the rule classes, and
-            # strawberry's limiter extensions would build new classes on every request, so it would never hit.
-            lambda: AddValidationRules(limits),
-            lambda: ValidationCache(maxsize=512),
-            OneOperationOrAName,
-            query_cost_limiter(max_cost=max_cost, max_page=max_page),
-            NameTheOperationSpan,
-        ],
+        # One extension with its caches (schema/preparation.py): strawberry builds and enters every extension
+        # per request, so seven small ones cost more than the work they did.
+        extensions=[preparation(max_tokens=max_tokens, rules=limits, max_cost=max_cost, max_page=max_page)],
     )
 
 

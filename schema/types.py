@@ -168,55 +168,33 @@ async def _subjects(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, S
 
 @strawberry.type(name="CreditRecord", description="A record in a subject's credit archive (信用档案).")
 class CreditRecordType:
+    """Plain fields are copied from the view when the object is built (``of``): strawberry reads them as attributes,
+    while a method field costs a resolver call with its own Info and argument conversion (issue 12: a page of 50
+    subjects with 3 records each resolves ~750 fields)."""
+
     view: strawberry.Private[CreditRecordView]
+    id: strawberry.ID
+    category: RecordCategory
+    kind: RecordKind
+    status: RecordStatus
+    department: str = strawberry.field(
+        description="The producing department, which answers for the record (谁产生、谁负责).")
+    entered_by: str = strawberry.field(description="The officer (or subject) who first entered the record.")
+    entered_at: datetime
+    reviewed_by: str | None
+    confirmed_by: str | None
+    region: Region
+    current: RecordVersionType = strawberry.field(description="The version in the workflow now (it may await review).")
+    effective_version: int | None = strawberry.field(
+        description="The number of the version in force: the last one confirmed, if any.")
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.view.id))
-
-    @strawberry.field
-    def category(self) -> RecordCategory:
-        return self.view.category
-
-    @strawberry.field
-    def kind(self) -> RecordKind:
-        return self.view.kind
-
-    @strawberry.field
-    def status(self) -> RecordStatus:
-        return self.view.status
-
-    @strawberry.field(description="The producing department, which answers for the record (谁产生、谁负责).")
-    def department(self) -> str:
-        return self.view.department
-
-    @strawberry.field(description="The officer (or subject) who first entered the record.")
-    def entered_by(self) -> str:
-        return self.view.entered_by
-
-    @strawberry.field
-    def entered_at(self) -> datetime:
-        return self.view.entered_at
-
-    @strawberry.field
-    def reviewed_by(self) -> str | None:
-        return self.view.reviewed_by
-
-    @strawberry.field
-    def confirmed_by(self) -> str | None:
-        return self.view.confirmed_by
-
-    @strawberry.field
-    def region(self) -> Region:
-        return region_of(self.view.region_code)
-
-    @strawberry.field(description="The version in the workflow now (it may await review).")
-    def current(self) -> RecordVersionType:
-        return RecordVersionType.from_version(self.view.current)
-
-    @strawberry.field(description="The number of the version in force: the last one confirmed, if any.")
-    def effective_version(self) -> int | None:
-        return self.view.effective_version
+    @classmethod
+    def of(cls, view: CreditRecordView) -> CreditRecordType:
+        return cls(view=view, id=strawberry.ID(str(view.id)), category=view.category, kind=view.kind,
+                   status=view.status, department=view.department, entered_by=view.entered_by,
+                   entered_at=view.entered_at, reviewed_by=view.reviewed_by, confirmed_by=view.confirmed_by,
+                   region=region_of(view.region_code), current=RecordVersionType.from_version(view.current),
+                   effective_version=view.effective_version)
 
     @strawberry.field(
         description="Workflow steps you may take now: possible from the current status, allowed to your role in "
@@ -241,7 +219,7 @@ class CreditRecordType:
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[SubjectType, strawberry.lazy("schema.types")] | None:
         row = await info.context.loader("subjects", _subjects).load(self.view.subject_id)
-        return SubjectType(row=row) if row else None
+        return SubjectType.of(row) if row else None
 
 
 async def _latest(
@@ -265,51 +243,28 @@ async def _latest(
     description="信用主体: a credit subject, as a bureau (or the subject itself) sees it.",
 )
 class SubjectType:
+    """Plain fields copied from the row when built (``of``), read as attributes (see ``CreditRecordType``)."""
+
     row: strawberry.Private[SubjectRow]
+    id: strawberry.ID
+    kind: SubjectKind
+    subject_class: SubjectClass
+    code: str = strawberry.field(
+        description="Unified social credit code (institutions) or resident ID number (individuals).")
+    name: str
+    service_scope: ServiceScope | None
+    phone: str | None
+    address: str | None
+    region: Region
+    created_at: datetime
+    created_by: str
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def kind(self) -> SubjectKind:
-        return self.row.kind
-
-    @strawberry.field(name="subjectClass")
-    def subject_class(self) -> SubjectClass:
-        return self.row.subject_class
-
-    @strawberry.field(description="Unified social credit code (institutions) or resident ID number (individuals).")
-    def code(self) -> str:
-        return self.row.code
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field
-    def service_scope(self) -> ServiceScope | None:
-        return self.row.service_scope
-
-    @strawberry.field
-    def phone(self) -> str | None:
-        return self.row.phone
-
-    @strawberry.field
-    def address(self) -> str | None:
-        return self.row.address
-
-    @strawberry.field
-    def region(self) -> Region:
-        return region_of(self.row.region_code)
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row.created_at
-
-    @strawberry.field
-    def created_by(self) -> str:
-        return self.row.created_by
+    @classmethod
+    def of(cls, row: SubjectRow) -> SubjectType:
+        return cls(row=row, id=strawberry.ID(str(row.id)), kind=row.kind, subject_class=row.subject_class,
+                   code=row.code, name=row.name, service_scope=row.service_scope, phone=row.phone,
+                   address=row.address, region=region_of(row.region_code), created_at=row.created_at,
+                   created_by=row.created_by)
 
     @strawberry.field(
         description="The institution this subject belongs to (a village clinic's township centre, "
@@ -319,7 +274,7 @@ class SubjectType:
         if self.row.parent_subject_id is None:
             return None
         row = await info.context.loader("subjects", _subjects).load(self.row.parent_subject_id)
-        return SubjectType(row=row) if row else None
+        return SubjectType.of(row) if row else None
 
     @strawberry.field(description="The newest records of this subject's archive, batched across a page.")
     async def records(
@@ -328,7 +283,7 @@ class SubjectType:
         size = page_size(first, maximum=info.context.max_page_size)
         key = (self.row.id, size, str(category) if category else None)
         found = await info.context.loader("latest", _latest, list).load(key)
-        return [CreditRecordType(view=v) for v in found]
+        return [CreditRecordType.of(v) for v in found]
 
     @strawberry.field(description="The current credit result (grade, score, report) of the latest evaluated cycle.")
     async def credit_result(
@@ -343,7 +298,7 @@ class SubjectType:
     async def resolve_reference(cls, info: strawberry.Info[Context, None], id: strawberry.ID | None = None,
                                 code: str | None = None) -> SubjectType:
         """A subject by id or by code for another agency's gateway: NOT_FOUND outside the caller's scope."""
-        return cls(row=await subject_reference(info.context, id=id, code=code))
+        return cls.of(await subject_reference(info.context, id=id, code=code))
 
 
 @strawberry.federation.type(shareable=True)

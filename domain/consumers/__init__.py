@@ -1,13 +1,17 @@
-"""The consumers of the event spine, in the order a drain runs them: re-grading first (its results may be
-superseded ones that must come down), then take-down, then the notices that follow both."""
+"""The consumers of the event spine, in the order a drain runs them: the red and black lists, then re-grading (its
+results may be superseded ones that must come down), then take-down, then the notices that follow both."""
 
 from __future__ import annotations
 
-from domain.consumers import joint_punishment, notify, platform_push, regrade, takedown, webhooks
+from domain.consumers import credit_lists, joint_punishment, notify, platform_push, regrade, takedown, webhooks
 from domain.consumers.bus import Consumer, Drained, drain, drain_all
 
-CONSUMERS: tuple[Consumer, ...] = (regrade.CONSUMER, takedown.CONSUMER, notify.CONSUMER, webhooks.CONSUMER,
-                                   # issue 9: after the take-down, whose withdrawals they follow
-                                   platform_push.CONSUMER, joint_punishment.CONSUMER)
+CONSUMERS: tuple[Consumer, ...] = (
+    # issue 9: the red and black lists first, so an approved repair takes an entry down as a repair rather than as
+    # the supersession of the grade that the re-grading then causes (either way it comes down)
+    credit_lists.CONSUMER,
+    regrade.CONSUMER, takedown.CONSUMER, notify.CONSUMER, webhooks.CONSUMER,
+    # issue 9: after the take-down, whose withdrawals they follow
+    platform_push.CONSUMER, joint_punishment.CONSUMER)
 
 __all__ = ["CONSUMERS", "Consumer", "Drained", "drain", "drain_all"]

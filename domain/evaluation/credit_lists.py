@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -45,6 +46,13 @@ async def credit_lists(*, session: Session, access: Access, region_code: str, cy
            WHERE e.region_code LIKE $1 AND e.cycle_year = $2 AND e.superseded_at IS NULL""",
         tree.subtree_prefix(region_code) + "%", cycle_year)
     grades = {r["subject_id"]: Grade(r["grade"]) if r["grade"] else None for r in rows}
+    return await list_entries_of(session=session, grades=grades, cycle_year=cycle_year, today=today)
+
+
+async def list_entries_of(*, session: Session, grades: Mapping[uuid.UUID, Grade | None], cycle_year: int,
+                          today: date) -> list[ListEntry]:
+    """The red or black list entries of these subjects with these grades of a cycle (no access check: the
+    caller has checked, or is the system publishing a cycle's lists)."""
     found = await subjects_by_ids(session=session, ids=list(grades))
     facts = await load_facts(session=session, subjects=list(found.values()), cycle_year=cycle_year, as_of=today)
     start, end = date(cycle_year, 1, 1), date(cycle_year, 12, 31)

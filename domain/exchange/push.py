@@ -5,7 +5,8 @@ Two halves, joined by the ``platform_push`` log:
 - ``handle`` (the spine's ``platform_push`` consumer, domain/consumers/platform_push.py) turns
   ``publication.published`` of a penalty or a serious-dishonesty record into a ``publish`` row in the
   national 双公示 layout, and ``publication.withdrawn`` of one that was pushed into a ``withdraw`` row
-  (take-down on the platform). Rows start ``pending``.
+  (take-down on the platform). Rows start ``pending``. Red and black list entries (``list_entry.published`` /
+  ``list_entry.removed``) become rows of the list layout the same way (domain/exchange/list_push.py).
 - ``deliver_pending_pushes`` POSTs due rows with httpx, one transaction per row: the row is marked ``sent``
   (committed) before the request, then ``acknowledged`` on a 2xx answer or ``failed`` with ``attempts`` and the
   next attempt's time (exponential back-off; ``next_attempt_at`` NULL once it gives up). A row left ``sent`` by a
@@ -31,6 +32,7 @@ import httpx
 from domain.access import Access
 from domain.db import Database, DbScope, Session
 from domain.events import EventType, StoredEvent
+from domain.exchange import list_push
 from domain.rules.catalog import RecordKind
 from domain.rules.double_publicity import ListKind, PenaltyFacts, missing_fields, to_double_publicity
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS
@@ -120,12 +122,17 @@ async def _record_push(session: Session, e: StoredEvent) -> None:
 
 
 async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
-    """Log a push for each published or withdrawn penalty publication."""
+    """Log a push for each published or withdrawn penalty publication and list entry."""
     for e in events:
-        await _record_push(session, e)
+        if e.type in list_push.TYPES:
+            await list_push.record_list_push(session, e)
+        else:
+            await _record_push(session, e)
 
 
-TYPES = frozenset({EventType.PUBLICATION_PUBLISHED, EventType.PUBLICATION_WITHDRAWN})
+TYPES = frozenset({EventType.PUBLICATION_PUBLISHED, EventType.PUBLICATION_WITHDRAWN}) | list_push.TYPES
+# What the platform is told each row is: the layout, and what its id names.
+LAYOUTS = {"penalty": ("双公示-行政处罚", "publicationId"), "list": ("双公示-信用红黑名单", "listEntryId")}
 
 
 @dataclass(frozen=True)
@@ -177,12 +184,13 @@ async def _claim(db: Database, now: datetime | None) -> Any:
                            WHERE (status IN ('pending', 'failed') AND next_attempt_at <= coalesce($1, now()))
                               OR (status = 'sent' AND sent_at < coalesce($1, now()) - $2::interval)
                            ORDER BY next_attempt_at NULLS LAST, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-               RETURNING id, action, publication_id, payload, attempts""", now, SENT_TIMEOUT)
+               RETURNING id, action, publication_id, payload, attempts, layout""", now, SENT_TIMEOUT)
 
 
 async def _post(http: httpx.AsyncClient, url: str, row: Any) -> tuple[bool, str | None, str | None]:
-    body = {"id": str(row["id"]), "action": row["action"], "publicationId": str(row["publication_id"]),
-            "layout": "双公示-行政处罚", "data": row["payload"]}
+    layout, key = LAYOUTS[row["layout"]]
+    body = {"id": str(row["id"]), "action": row["action"], key: str(row["publication_id"]), "layout": layout,
+            "data": row["payload"]}
     try:
         response = await http.post(url, json=body, headers={"Idempotency-Key": str(row["id"])})
     except httpx.HTTPError as exc:
@@ -199,9 +207,9 @@ async def _post(http: httpx.AsyncClient, url: str, row: Any) -> tuple[bool, str 
 
 @dataclass(frozen=True)
 class PushLine:
-    """One publication in the reconciliation: its latest push of each kind and where that stands."""
+    """One publication (or list entry) in the reconciliation: its latest push of each kind and where that stands."""
 
-    publication_id: uuid.UUID
+    publication_id: uuid.UUID  # a list entry's id for layout 'list'
     subject_id: uuid.UUID
     region_code: str
     decision_number: str
@@ -209,6 +217,8 @@ class PushLine:
     published_attempts: int
     taken_down_status: str | None
     last_error: str | None
+    layout: str = "penalty"  # or 'list'
+    list_name: str | None = None  # the list (红名单/黑名单) of a list entry, as pushed
 
 
 @dataclass(frozen=True)
@@ -230,18 +240,19 @@ async def push_reconciliation(*, session: Session, access: Access, region_code: 
     rows = await session.fetch(
         """WITH latest AS (
                SELECT DISTINCT ON (publication_id, action) publication_id, action, subject_id, region_code, status,
-                      attempts, last_error, payload
+                      attempts, last_error, payload, layout
                FROM platform_push WHERE region_code LIKE $1 || '%'
                ORDER BY publication_id, action, created_at DESC)
            SELECT pu.publication_id, pu.subject_id, pu.region_code, pu.payload ->> 'CF_WSH' AS decision_number,
                   pu.status AS published_status, pu.attempts, wd.status AS taken_down_status,
-                  coalesce(wd.last_error, pu.last_error) AS last_error
+                  coalesce(wd.last_error, pu.last_error) AS last_error, pu.layout,
+                  pu.payload ->> 'MD_MDLX' AS list_name
            FROM latest pu LEFT JOIN latest wd ON wd.publication_id = pu.publication_id AND wd.action = 'withdraw'
            WHERE pu.action = 'publish' ORDER BY pu.region_code, pu.publication_id""", prefix)
     lines = [PushLine(publication_id=r["publication_id"], subject_id=r["subject_id"], region_code=r["region_code"],
                       decision_number=r["decision_number"] or "", published_status=r["published_status"],
                       published_attempts=r["attempts"], taken_down_status=r["taken_down_status"],
-                      last_error=r["last_error"]) for r in rows]
+                      last_error=r["last_error"], layout=r["layout"], list_name=r["list_name"]) for r in rows]
     counts = {r["status"]: r["n"] for r in await session.fetch(
         "SELECT status, count(*) AS n FROM platform_push WHERE region_code LIKE $1 || '%' GROUP BY status", prefix)}
     return Reconciliation(sent=counts.get("sent", 0), acknowledged=counts.get("acknowledged", 0),

@@ -11,7 +11,15 @@ with the standard's field codes (CF_*), which provincial platforms accept as the
   categories; otherwise 罚款 when there is an amount, else 其他.
 - 罚款金额 is in 万元 (the standard's unit), exact to 6 decimals, from the amount in yuan.
 - Dates are written ``YYYY/MM/DD``; 2099/12/31 stands for "long term" (no end), as the standard has it.
-- A list entry (严重失信名单, 红名单/黑名单) travels in the same layout, the list named in 备注 (BZ).
+- A serious-dishonesty entry (严重失信名单) is a penalty-like decision about a record: it travels in the penalty
+  layout, the list named in 备注 (BZ).
+- A red or black list entry (红名单/黑名单, 004 §三(五): "对列入信用'黑名单'的，与信用平台对接") is a decision about a
+  subject, not about a record: it has no document number, penalty or amount, so it travels in the standard's list
+  layout (``to_list_row``, field codes MD_*): the subject as in the penalty layout, the list, the reasons and the
+  basis, the deciding authority and its code, the decision date, the validity period and the data source unit.
+  The seeds give no field codes for it; ours follow the penalty layout's pinyin initials (MD: 名单).
+- Individuals are masked with domain/rules/redaction.py's functions, the ones the public views use; a value they
+  cannot mask (a malformed ID) is masked entirely rather than sent.
 """
 
 from __future__ import annotations
@@ -21,6 +29,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+
+from domain.errors import InvalidInput
+from domain.rules import redaction
+from domain.rules.catalog import Grade, RecordKind
+from domain.rules.labels import label_of
+from domain.rules.lists import ListReason
 
 LONG_TERM = "2099/12/31"
 PENALTY_CATEGORIES: tuple[str, ...] = (
@@ -76,13 +90,19 @@ class PenaltyFacts:
 
 
 def mask_name(name: str) -> str:
-    """An individual's name as the public sees it: the first character, then one * per character."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
+    """An individual's name as the public sees it (redaction.mask_name); an empty one stays empty."""
+    try:
+        return redaction.mask_name(name)
+    except InvalidInput:
+        return ""
 
 
 def mask_resident_id(value: str) -> str:
-    """A resident ID as the public sees it: the first 6 and the last 4 characters."""
-    return value[:6] + "*" * max(len(value) - 10, 0) + value[-4:] if len(value) > 10 else "*" * len(value)
+    """A resident ID as the public sees it (redaction.mask_resident_id); one it cannot mask is all stars."""
+    try:
+        return redaction.mask_resident_id(value)
+    except InvalidInput:
+        return "*" * len(value.strip())
 
 
 def publishable_facts(facts: str | None) -> str:
@@ -169,3 +189,103 @@ def confirmation_late(*, entered_on: date, confirmed_on: date | None, today: dat
                       confirmation_days: int = DEFAULT_CONFIRMATION_DAYS) -> bool:
     """Whether confirmation came (or, still missing, is) later than ``confirmation_days`` after entry."""
     return ((confirmed_on or today) - entered_on).days > confirmation_days
+
+
+# ------------------------------------------------------------------------------------ red and black lists
+
+# The list layout's field codes, in order (see the module docstring).
+LIST_FIELDS: tuple[str, ...] = (
+    "MD_XDR_MC", "MD_XDR_LB", "MD_XDR_SHXYM", "MD_XDR_ZJLX", "MD_XDR_ZJHM", "MD_MDLX", "MD_LRYY", "MD_LRYJ",
+    "MD_RDJG", "MD_RDJGDM", "MD_RDRQ", "MD_YXQ_Q", "MD_YXQ_Z", "MD_SJLY", "MD_SJLYDM", "BZ",
+)
+LIST_REQUIRED: tuple[str, ...] = ("MD_XDR_MC", "MD_MDLX", "MD_LRYY", "MD_LRYJ", "MD_RDJG", "MD_RDJGDM", "MD_RDRQ",
+                                  "MD_YXQ_Q", "MD_SJLY", "MD_SJLYDM")
+# What the platform needs to find the row it takes down (with the reason, CXYY).
+LIST_KEY_FIELDS: tuple[str, ...] = ("MD_XDR_MC", "MD_XDR_SHXYM", "MD_XDR_ZJHM", "MD_MDLX", "MD_RDRQ")
+LIST_REASONS: dict[ListReason, str] = {
+    ListReason.SERIOUS_DISHONESTY: "存在未修复的严重失信行为",
+    ListReason.POOR_GRADE: "信用评价等级为差",
+    ListReason.TOP_GRADE: "信用评价等级为最高等级",
+    ListReason.NO_DISHONESTY_IN_CYCLE: "评价年度内无失信信息",
+    ListReason.TRUST_RECORD: "评价年度内有守信信息",
+}
+# 信用修复, supersession and the end of the window each end an entry; the platform is told why (CXYY).
+REMOVED_BY_REPAIR = "信用修复已获准，移出名单"
+REMOVED_AT_EXPIRY = "名单公示期届满"
+REMOVED_BY_REPAIR_REVOKED = "信用修复已撤销，重新认定名单"
+REMOVED_AS_REDECIDED = "名单重新认定"
+REMOVED_WITH_GRADE = "评价结果公示已撤销"  # when the withdrawal gave no reason of its own
+
+
+@dataclass(frozen=True)
+class ListEntryFacts:
+    """What the archive knows of a published red or black list entry (plain values, read by the push consumer)."""
+
+    subject_name: str
+    is_institution: bool
+    subject_code: str  # USCC, or resident ID for an individual
+    list_kind: ListKind  # RED or BLACK
+    reasons: tuple[ListReason, ...]
+    serious_dishonesty_kinds: tuple[RecordKind, ...]
+    grade: Grade | None
+    cycle_year: int
+    decided_on: date  # 认定日期: the day the cycle's grades (and so the lists) were published
+    valid_until: date | None  # the publication window's end; None: long term
+    authority: str  # 认定机关: the city bureau that published the cycle (001 art.22)
+    authority_code: str
+    source_unit: str
+    source_unit_code: str
+
+
+def list_reason(reasons: tuple[ListReason, ...]) -> str:
+    """列入原因: the reasons in words, in the order the rule gave them."""
+    return "；".join(LIST_REASONS[r] for r in reasons)
+
+
+def list_basis(*, list_kind: ListKind, grade: Grade | None, cycle_year: int,
+               serious_dishonesty_kinds: tuple[RecordKind, ...]) -> str:
+    """列入依据: the seed that makes the list, the published grade of the cycle, and the serious kinds if any."""
+    parts = ["《关于推进医疗保障信用体系建设的意见》三（五）"]
+    if grade is not None:
+        parts.append(f"{cycle_year}年度医保信用评价结果{grade}级")
+    if list_kind is ListKind.BLACK and serious_dishonesty_kinds:
+        parts.append("严重失信信息种类：" + "、".join(label_of(k) for k in serious_dishonesty_kinds))
+    return "；".join(parts)
+
+
+def to_list_row(e: ListEntryFacts) -> dict[str, str]:
+    """The list-layout row of a red or black list entry, field by field (nothing personal beyond these fields)."""
+    if e.list_kind not in (ListKind.RED, ListKind.BLACK):
+        raise ValueError(f"not a red or black list: {e.list_kind!r}")
+    row = {
+        "MD_XDR_MC": e.subject_name if e.is_institution else mask_name(e.subject_name),
+        "MD_XDR_LB": INSTITUTION if e.is_institution else INDIVIDUAL,
+        "MD_XDR_SHXYM": e.subject_code if e.is_institution else "",
+        "MD_XDR_ZJLX": "" if e.is_institution else "身份证",
+        "MD_XDR_ZJHM": "" if e.is_institution else mask_resident_id(e.subject_code),
+        "MD_MDLX": LIST_NAMES[e.list_kind],
+        "MD_LRYY": list_reason(e.reasons),
+        "MD_LRYJ": list_basis(list_kind=e.list_kind, grade=e.grade, cycle_year=e.cycle_year,
+                              serious_dishonesty_kinds=e.serious_dishonesty_kinds),
+        "MD_RDJG": e.authority,
+        "MD_RDJGDM": e.authority_code,
+        "MD_RDRQ": standard_date(e.decided_on),
+        "MD_YXQ_Q": standard_date(e.decided_on),
+        "MD_YXQ_Z": standard_date(e.valid_until, long_term=True),
+        "MD_SJLY": e.source_unit,
+        "MD_SJLYDM": e.source_unit_code,
+        "BZ": "",
+    }
+    assert tuple(row) == LIST_FIELDS
+    return row
+
+
+def missing_list_fields(row: dict[str, str]) -> list[str]:
+    """The list layout's required fields that are empty (an institution needs its code, an individual an ID)."""
+    required = [*LIST_REQUIRED, "MD_XDR_SHXYM" if row["MD_XDR_LB"] == INSTITUTION else "MD_XDR_ZJHM"]
+    return [f for f in required if not row[f]]
+
+
+def list_take_down(row: dict[str, str], *, reason: str) -> dict[str, str]:
+    """The take-down message of a pushed list row: the fields that find it, and why it comes down (CXYY)."""
+    return {**{k: row[k] for k in LIST_KEY_FIELDS}, "CXYY": reason}

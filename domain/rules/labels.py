@@ -112,6 +112,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "REPRESENTATIVE_REVOKED": "机构已撤销代理人",
             "JOINT_MEASURES_IMPOSED": "联合惩戒措施已实施",
             "JOINT_MEASURES_LIFTED": "联合惩戒措施已解除",
+            "LIST_ENTRY_PUBLISHED": "列入红黑名单",
+            "LIST_ENTRY_REMOVED": "移出红黑名单",
         },
         "WebhookAudience": {"BUREAU": "医保部门（内部信息）", "PUBLIC": "公开信息（公开形式）"},
         "DeliveryStatus": {"PENDING": "待投递", "DELIVERED": "已投递", "DEAD": "投递失败（死信）"},

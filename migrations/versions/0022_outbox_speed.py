@@ -28,7 +28,7 @@ from __future__ import annotations
 from migrations.sql import run_script
 
 revision = "0022_outbox_speed"
-down_revision = "0019_representatives"
+down_revision = "0020_import"
 branch_labels = None
 depends_on = None
 

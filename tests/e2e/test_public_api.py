@@ -21,7 +21,7 @@ from domain.access import OfficerRole
 from domain.db import SingleConnectionDatabase
 from domain.rules.catalog import SubjectClass
 from domain.synthetic import make_resident_id, make_uscc
-from tests.support.factories import GraphQL, error_codes, insert_subject, officer, subject_principal
+from tests.support.factories import GraphQL, auth, error_codes, insert_subject, officer, subject_principal
 from tests.support.publication import (
     PREPARE,
     PUBLISH,
@@ -352,6 +352,19 @@ async def test_anonymous_answers_are_cached_until_something_is_published(
     third = await client.post("/graphql", json=query)
     assert third.headers.get("x-cache") is None
     assert third.json()["data"]["publicRecords"]["totalCount"] == 1
+
+
+async def test_cached_answers_still_count_against_the_rate_limit_and_a_token_bypasses_the_cache(
+        db: SingleConnectionDatabase, settings: Settings) -> None:
+    async with _app(db, settings, anonymous_limit="3/minute", cache_ttl_seconds=60) as http:
+        body = {"query": "{ publicRecords { totalCount } }"}
+        answers = [await http.post("/graphql", json=body) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert [a.headers.get("x-cache") for a in answers[:3]] == [None, "hit", "hit"]
+        assert error_codes(answers[3].json()) == ["RATE_LIMITED"] and answers[3].headers["Retry-After"].isdigit()
+        # The same body signed in is never answered from the anonymous cache.
+        signed = await http.post("/graphql", json=body, headers=auth(settings, officer("340100")))
+        assert signed.headers.get("x-cache") is None
 
 
 async def test_introspection_is_refused_to_anonymous_callers_and_allowed_when_signed_in(

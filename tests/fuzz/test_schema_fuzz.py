@@ -40,6 +40,7 @@ AUDIENCES: dict[str, Principal | None] = {
 schemathesis.graphql.scalar("Decimal", st.sampled_from(
     ["0", "1.5", "60000.00", "-1", "NaN", "Infinity", "-Infinity", "1e400", "0.001", "abc", ""]).map(nodes.String))
 schemathesis.graphql.scalar("JSON", st.sampled_from([nodes.String("x"), nodes.Int(1), nodes.Boolean(True)]))
+schemathesis.graphql.scalar("Upload", st.sampled_from([nodes.String("x"), nodes.Int(0)]))  # not a file part
 schemathesis.graphql.scalar("_Any", st.sampled_from([nodes.String("x"), nodes.Int(0)]))
 # Region codes worth trying besides random strings: real ones, unknown ones, malformed ones.
 schemathesis.graphql.scalar("ID", st.sampled_from(

@@ -3,22 +3,14 @@ and its take-down follows; the reconciliation says what was sent, acknowledged a
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 from api.settings import Settings
 from domain.consumers import CONSUMERS, drain_all
@@ -27,43 +19,15 @@ from domain.exchange.push import deliver_pending_pushes, push_reconciliation
 from domain.publication import take_down
 from tests.support.evaluation import access_of
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer
+from tests.support.platform import Receiver, platform_receiver
 from tests.support.publication import insert_confirmed_record, publish_record
-
-RECEIVER_PORT = 8154
-
-
-@dataclass
-class Receiver:
-    """The provincial platform's intake, as a tiny Starlette app: refuses the first request, then accepts."""
-
-    received: list[dict[str, Any]] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
-    refuse_next: int = 1
-
-    async def intake(self, request: Request) -> JSONResponse:
-        body = await request.json()
-        self.received.append(body)
-        self.keys.append(request.headers.get("idempotency-key", ""))
-        if self.refuse_next:
-            self.refuse_next -= 1
-            return JSONResponse({"message": "平台维护中"}, status_code=503)
-        return JSONResponse({"ref": f"SXPT-{len(self.received)}"})
 
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    app = Starlette(routes=[Route("/intake", r.intake, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=RECEIVER_PORT, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110  (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.05)
-    yield r
-    server.should_exit = True
-    await task
-
-
-URL = f"http://127.0.0.1:{RECEIVER_PORT}/intake"
+    """The provincial platform's intake (a real HTTP server): refuses the first request, then accepts."""
+    async with platform_receiver(refuse_next=1) as r:
+        yield r
 
 
 async def _published_penalty(conn: asyncpg.Connection, client: httpx.AsyncClient, settings: Settings) -> tuple[
@@ -90,16 +54,16 @@ async def test_a_published_penalty_is_pushed_refused_once_retried_and_acknowledg
     assert row["payload"]["CF_XDR_SHXYM"] == code and row["payload"]["CF_WSH"] == "合瑶医保罚〔2026〕12号"
     assert row["payload"]["CF_CFJGDM"] == "11340102MB1234567X" and row["payload"]["CF_NR_FK"] == "6.000000"
 
-    first = await deliver_pending_pushes(db=db, url=URL)
+    first = await deliver_pending_pushes(db=db, url=receiver.url)
     assert (first.acknowledged, first.failed) == (0, 1)
     failed = await conn.fetchrow("SELECT * FROM platform_push WHERE id = $1", row["id"])
     assert failed["status"] == "failed" and failed["attempts"] == 1 and "HTTP 503" in failed["last_error"]
     assert failed["next_attempt_at"] is not None
     # Not due yet: nothing is sent again before the back-off has passed.
-    assert await deliver_pending_pushes(db=db, url=URL) == type(first)(0, 0)
+    assert await deliver_pending_pushes(db=db, url=receiver.url) == type(first)(0, 0)
 
     later = datetime.now().astimezone() + timedelta(hours=1)
-    second = await deliver_pending_pushes(db=db, url=URL, now=later)
+    second = await deliver_pending_pushes(db=db, url=receiver.url, now=later)
     assert (second.acknowledged, second.failed) == (1, 0)
     done = await conn.fetchrow("SELECT * FROM platform_push WHERE id = $1", row["id"])
     assert done["status"] == "acknowledged" and done["attempts"] == 2 and done["platform_ref"] == "SXPT-2"
@@ -113,11 +77,11 @@ async def test_a_take_down_follows_to_the_platform_and_the_reconciliation_shows_
         receiver: Receiver) -> None:
     receiver.refuse_next = 0
     _, pub, _ = await _published_penalty(conn, client, settings)
-    await deliver_pending_pushes(db=db, url=URL)
+    await deliver_pending_pushes(db=db, url=receiver.url)
     async with db.session(DbScope.system(actor="test")) as s:
         await take_down(session=s, ids=[uuid.UUID(pub)], actor="officer:test", reason="行政复议撤销")
     await drain_all(db, CONSUMERS)
-    assert (await deliver_pending_pushes(db=db, url=URL)).acknowledged == 1
+    assert (await deliver_pending_pushes(db=db, url=receiver.url)).acknowledged == 1
     assert receiver.received[-1]["action"] == "withdraw" and receiver.received[-1]["data"]["CXYY"] == "行政复议撤销"
 
     async with db.session(access_of("340000").db_scope()) as s:
@@ -136,7 +100,7 @@ async def test_an_incomplete_penalty_is_logged_as_failed_and_never_sent(
     row = await conn.fetchrow("SELECT * FROM platform_push WHERE publication_id = $1", uuid.UUID(pub))
     assert row["status"] == "failed" and row["next_attempt_at"] is None
     assert "CF_WSH" in row["last_error"] and "CF_CFJGDM" in row["last_error"]
-    await deliver_pending_pushes(db=db, url=URL)
+    await deliver_pending_pushes(db=db, url=receiver.url)
     assert all(r["publicationId"] != pub for r in receiver.received)
 
 
