@@ -3,9 +3,10 @@
 The same events ``changes`` pages through, in the same scope (``domain.feed.feed_scope``, row-level security
 on), as newline-delimited JSON: one ``ChangeEvent``-shaped object a line, oldest first. PostgreSQL writes the
 lines itself (``COPY (SELECT <one JSON text per event> …) TO STDOUT`` through asyncpg's ``copy_from_query``)
-and they are passed on as they come, so Python never decodes a row and memory stays constant at any size; that is
-what brings a replay near a plain COPY's speed (issue 7: 0.4× measured, 0.5× wanted; bench/README.md); a million
-rows decoded into Python come to about 0.1×.
+and they are passed on as they come, so Python never decodes a row and memory stays constant at any size. The
+lines are stored by the sequencer when it numbers the events (migration 0022), so PostgreSQL copies text rather
+than building JSON per row: a replay runs at about 0.7× a plain COPY of the same rows (issue 7 wants 0.5×;
+bench/README.md); a million rows decoded into Python come to about 0.1×.
 
 Every refusal (bad token, rate limit, bad cursor, unknown type, a region outside the caller's scope, a bad limit)
 is answered before the first byte, as JSON with the codes and messages the GraphQL ``changes`` gives. NDJSON has

@@ -4,7 +4,8 @@ PostgreSQL delivers ``NOTIFY yibao_events`` (migration 0007) at commit. On each 
 - empties its anonymous response cache when the commit changed something public,
 - hands the new events to its live subscriptions (``api.subscriptions.SubscriptionHub``), each filtered by
   its subscriber's scope,
-- drains the consumers (re-grading, take-down, notices), in case the committing process died before it did.
+- drains the consumers (re-grading, take-down, notices), in case the committing process died before it did
+  (and first sequences events whose process died between its commit and its sequencer call).
 A timer does the same every ``catch_up_seconds``, so a NOTIFY lost while the connection was down only
 delays things; the connection is re-opened when it drops.
 """
@@ -23,6 +24,7 @@ from api.subscriptions import SubscriptionHub
 from domain.consumers import Consumer, drain_all
 from domain.db import Database, DbScope
 from domain.events import EVENT_COLUMNS, MAX_BATCH, StoredEvent
+from domain.sequencer import sequence
 
 log = logging.getLogger("yibao.listener")
 CHANNEL = "yibao_events"
@@ -42,6 +44,7 @@ class EventListener:
         self._wake = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         async with self.db.session(DbScope.system(actor="listener")) as s:
@@ -50,6 +53,10 @@ class EventListener:
         self._task = asyncio.create_task(self._run(), name="yibao-event-listener")
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: Python 3.11's wait_for can swallow a cancel that arrives as its timeout
+        # fires, and the loop would then run on (seen with a short catch-up period).
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -72,13 +79,14 @@ class EventListener:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.catch_up_seconds)
             self._wake.clear()
             try:
                 if self._conn is None or self._conn.is_closed():
                     await self._connect()
+                await self._sequence()
                 await self._fan_out()
                 drained = await drain_all(self.db, self.consumers)
                 if drained.public_changed:
@@ -88,6 +96,12 @@ class EventListener:
             except Exception as exc:
                 log.warning("event listener: %s: %s (retrying)", type(exc).__name__, exc)
                 await asyncio.sleep(1.0)
+
+    async def _sequence(self) -> None:
+        """Number events that committed but were not sequenced (their process died between its commit and the
+        sequencer call, migration 0022); a no-op round trip otherwise."""
+        async with self.db.session(DbScope.system(actor="listener")) as s:
+            await sequence(s.conn, None)
 
     async def _fan_out(self) -> None:
         if not self.hub.active:

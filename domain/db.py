@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,13 +19,22 @@ from typing import Any, TypeVar
 import asyncpg
 from opentelemetry import trace
 
-from domain.events import INSERT_EVENTS, OUTBOX_LOCK, Audience, DomainEvent, EventType, insert_arguments
+from domain.events import (
+    INSERT_EVENTS,
+    Audience,
+    DomainEvent,
+    EventType,
+    insert_arguments,
+    insert_query,
+)
+from domain.sequencer import Sequencer, sequence
 
 APP_ROLE = "yibao_app"
 PUBLIC_ROLE = "yibao_public"
 FEDERATION_ROLE = "yibao_federation"  # public_item plus the shared_item view (migration 0006)
 ALL_REGIONS = "*"  # the prefix a system job uses; an empty prefix sees nothing
 _tracer = trace.get_tracer("yibao-credit.sql")
+_log = logging.getLogger("yibao.db")
 
 
 def _span(sql: str) -> trace.Span:
@@ -76,6 +86,8 @@ class Session:
         self.pending: list[DomainEvent] = []  # events to write at commit (the outbox)
         self.pending_sql: list[tuple[str, tuple[Any, ...]]] = []  # set-based events (a whole cycle's results)
         self.last_position: int | None = None  # the newest position written at commit, if any
+        self._outbox_id: int | None = None  # the newest pending-outbox id written at commit, until sequenced
+        self.sequencer: Sequencer | None = None  # the process's shared sequencer call (None: call it directly)
         self.public_changed = False  # whether a committed event changes what the public sees
         # The types written at commit (consumers follow only these); None once set-based events make it unknown.
         self.event_types: set[EventType] | None = set()
@@ -95,27 +107,40 @@ class Session:
         self.event_types = None
 
     async def flush_events(self) -> None:
-        """Write the pending events as the transaction's last statements, under the outbox lock, so positions
-        follow commit order (migration 0007). Called just before commit."""
+        """Write the pending events to the outbox as the transaction's last statements (no lock: positions are
+        drawn after the commit, by ``sequence_events``; migration 0022). Called just before commit."""
         if not self.pending and not self.pending_sql:
             return
         events, self.pending = self.pending, []
         queries, self.pending_sql = self.pending_sql, []
-        positions: list[int] = []
+        ids: list[int] = []
         async with self._lock:
             with _span(INSERT_EVENTS):
                 if events:
-                    positions.append(await self.conn.fetchval(INSERT_EVENTS, *insert_arguments(events), OUTBOX_LOCK))
-                elif queries:
-                    await self.conn.execute("SELECT pg_advisory_xact_lock($1)", OUTBOX_LOCK)
+                    ids.append(await self.conn.fetchval(INSERT_EVENTS, *insert_arguments(events)))
                 for select, args in queries:
-                    last = await self.conn.fetchval(
-                        f"""WITH e AS (INSERT INTO domain_event (type, region_code, subject_id, item_id, actor,
-                                audiences, payload, public_payload) {select} RETURNING position)
-                            SELECT max(position) FROM e""", *args)
+                    last = await self.conn.fetchval(insert_query(select), *args)
                     if last is not None:
-                        positions.append(last)
-        self.last_position = max(positions, default=None)
+                        ids.append(last)
+        self._outbox_id = max(ids, default=None)
+
+    async def sequence_events(self) -> None:
+        """After the commit: have the committed events numbered (with whatever else has committed; through the
+        process's ``Sequencer`` when there is one), and note the newest of this transaction's in ``last_position``."""
+        if self._outbox_id is None:
+            return
+        mine, self._outbox_id = self._outbox_id, None
+        try:
+            async with self._lock:
+                with _span("sequence events"):
+                    if self.sequencer is not None:
+                        self.last_position = await self.sequencer.position(self.conn, mine)
+                    else:
+                        self.last_position = (await sequence(self.conn, [mine])).get(mine)
+        except (asyncpg.PostgresError, OSError) as exc:
+            # The work has committed: the next sequencer run (another commit, or any process's listener within
+            # seconds) numbers these events; only the caller's own drain is left out.
+            _log.warning("events committed but not yet sequenced: %s: %s", type(exc).__name__, exc)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         async with self._lock:
@@ -244,6 +269,7 @@ async def _finish(session: Session, *, commit: bool) -> None:
             await session.tx.rollback()
             raise
         await session.tx.commit()
+        await session.sequence_events()
     else:
         await session.tx.rollback()
 
@@ -287,6 +313,7 @@ class Database:
         # published items reach it within the replication lag (docs/DEPLOYMENT.md).
         self.replica = replica
         self._listeners: list[QueryListener] = []
+        self.sequencer = Sequencer()  # one post-commit sequencer call at a time for this process (migration 0022)
         # Connections that are the public role for their whole life, for anonymous GraphQL reads (``begin``
         # with ``autocommit``); opened on first use, when the API's time limits are known.
         self._public_pool: asyncpg.Pool | None = None
@@ -384,6 +411,7 @@ class Database:
             await pool.release(conn)
             raise
         session.pool = pool
+        session.sequencer = self.sequencer
         return session
 
     async def end(self, session: Session, *, commit: bool) -> None:

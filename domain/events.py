@@ -1,9 +1,11 @@
 """领域事件: what happened, written to the transactional outbox in the same transaction as the change.
 
 Services record events on their ``Session`` (``session.emit(...)``) instead of calling each other; the session
-writes them as the transaction's last statements, under a transaction-scoped advisory lock, so positions are
-strictly increasing in commit order (see migration 0007). Consumers (``domain.consumers``) react after commit:
-re-grading, public take-down, notifications; the API fans events out to caches, subscriptions and the feed.
+writes them to ``domain_event_pending`` as the transaction's last statement (no lock: writers commit in parallel),
+and right after the commit the sequencer moves what has committed into ``domain_event``, drawing positions there,
+so positions are strictly increasing in the order events become visible (migration 0022, ``domain.sequencer``).
+Consumers (``domain.consumers``) react after commit: re-grading, public take-down, notifications; the API fans
+events out to caches, subscriptions and the feed.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-# The advisory lock that orders outbox writes by commit (an arbitrary constant, unique in this database).
-OUTBOX_LOCK = 7_140_001
 # Pages of the change feed and consumer batches.
 MAX_BATCH = 500
 
@@ -160,19 +160,24 @@ class StoredEvent:
 EVENT_COLUMNS = ("position, type, region_code, subject_id, item_id, actor, audiences, payload, public_payload, "
                  "occurred_at")
 
-# One round trip: take the outbox lock (held to commit, so positions follow commit order), write the batch, and
-# answer its newest position. The lock is a one-row CTE joined to every row, so it is taken before the first row
-# reaches the INSERT and draws its position.
+# One round trip, no lock: write the batch to the pending outbox and answer its newest pending id, which
+# the sequencer (``domain.sequencer``) turns into a position after the commit.
 INSERT_EVENTS = """
-WITH outbox_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($9)),
-     e AS (
-INSERT INTO domain_event (type, region_code, subject_id, item_id, actor, audiences, payload, public_payload)
+WITH e AS (
+INSERT INTO domain_event_pending (type, region_code, subject_id, item_id, actor, audiences, payload, public_payload)
 SELECT type, region_code, subject_id, item_id, actor, audiences::text[], payload, pp
-FROM outbox_lock, unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[],
-                         $8::jsonb[]) AS e(type, region_code, subject_id, item_id, actor, audiences, payload, pp)
-RETURNING position)
-SELECT max(position) FROM e
+FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[],
+            $8::jsonb[]) AS e(type, region_code, subject_id, item_id, actor, audiences, payload, pp)
+RETURNING id)
+SELECT max(id) FROM e
 """
+
+
+def insert_query(select: str) -> str:
+    """The pending-outbox INSERT of set-based events (``Session.emit_query``): one per row of ``select``."""
+    return f"""WITH e AS (INSERT INTO domain_event_pending (type, region_code, subject_id, item_id, actor, audiences,
+                   payload, public_payload) {select} RETURNING id)
+               SELECT max(id) FROM e"""
 
 
 def insert_arguments(events: Sequence[DomainEvent]) -> tuple[list[Any], ...]:

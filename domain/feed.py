@@ -169,7 +169,9 @@ async def changes(*, session: Session, scope: FeedScope, after: int, types: Coll
     events = [StoredEvent.from_row(r) for r in rows]
     has_next = len(events) > first
     events = events[:first]
-    end = events[-1].position if has_next else max(horizon, after)
+    # The horizon was read before the page, so the page may hold events committed since: never resume before them
+    # (a reader would get them twice).
+    end = events[-1].position if has_next else max(horizon, after, events[-1].position if events else 0)
     return FeedPage(events=events, has_next=has_next, end_position=end)
 
 
@@ -195,13 +197,17 @@ def export_sql(*, scope: FeedScope, after: int, types: Collection[EventType] | N
     # 58, so plain base64 has no '+' or '/' to turn into base64url.
     # GraphQL names of event types are their values in capitals, '.' as '_'.
     # The time: to_json of a timestamptz in the session's TimeZone, which ``export`` sets to Beijing time.
-    sql = f"""SELECT '{{"position":' || position
+    # Events numbered by the sequencer carry this line already (migration 0022: ``feed_line``, and ``public_line``
+    # in the public form), so a replay copies stored text; the expression below is for rows written otherwise,
+    # and the definition both follow (tests/e2e/test_outbox_order.py compares them).
+    stored = "public_line" if scope.public_form else "feed_line"
+    sql = f"""SELECT coalesce({stored}, '{{"position":' || position
                 || ',"cursor":"' || encode(convert_to('{_CURSOR_PREFIX}' || position, 'UTF8'), 'base64')
                 || '","type":"' || upper(translate(type, '.', '_'))
                 || '","regionCode":"' || region_code
                 || '","subjectId":' || coalesce('"' || {subject} || '"', 'null')
                 || ',"occurredAt":' || to_json(occurred_at)
-                || ',"payload":' || {payload}::text || '}}'
+                || ',"payload":' || {payload}::text || '}}')
               FROM {source} ORDER BY position LIMIT $3"""
     return sql, args
 

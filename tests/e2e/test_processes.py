@@ -249,29 +249,3 @@ async def test_fifty_concurrent_confirmations_of_one_subject_all_succeed_and_lea
             await asyncio.sleep(0.1)
     finally:
         await conn.close()
-
-
-async def test_an_outbox_write_waits_for_the_earlier_one_to_commit_so_positions_follow_commit_order(
-        database_url: str) -> None:
-    from domain.db import DbScope
-    from domain.events import DomainEvent, EventType
-
-    db = await Database.connect(database_url, min_size=2, max_size=2)
-    try:
-        event = DomainEvent(type=EventType.RULESET_ACTIVATED, region_code="340000", actor="test",
-                            payload={"code": "x", "version": 1})
-        first = await db.begin(DbScope.system())
-        first.emit(event)
-        await first.flush_events()  # written, holding the outbox lock, not yet committed
-        second = await db.begin(DbScope.system())
-        second.emit(event)
-        waiting = asyncio.create_task(second.flush_events())
-        await asyncio.sleep(0.3)
-        assert not waiting.done()  # it cannot draw a position while an earlier writer is uncommitted
-        await db.end(first, commit=True)
-        await asyncio.wait_for(waiting, timeout=5)
-        await db.end(second, commit=True)
-        assert first.last_position is not None and second.last_position is not None
-        assert second.last_position > first.last_position
-    finally:
-        await db.close()
