@@ -124,7 +124,10 @@ def _csv_rows(stream: IO[bytes], encoding: str) -> Iterator[tuple[int, list[Any]
                                     en=f"Line {reader.line_num} is not valid CSV: {exc}",
                                     line=reader.line_num) from exc
         finally:
-            text.detach()
+            # Give the caller's stream back undamaged; when the file was closed first (the generator is only
+            # finalised later, say after a refused header), there is nothing left to detach.
+            if not text.closed:
+                text.detach()
 
     return _data_rows(numbered())
 
