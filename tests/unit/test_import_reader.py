@@ -15,7 +15,7 @@ def test_a_refused_header_then_a_closed_file_raises_nothing_when_the_reader_is_f
     unraisable: list[object] = []
     hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
     try:
-        data = "a,b\n1,2\n".encode()
+        data = b"a,b\n1,2\n"
         stream = io.BytesIO(data)
         _, rows = open_rows(stream, size=len(data), max_bytes=1024)
         with pytest.raises(ImportFileRefused) as refused:
