@@ -234,7 +234,8 @@ def check_row(cells: Sequence[object], *, line: int, cycle_year: int, today: dat
             if isinstance(day, str):
                 bad(key, day)
             elif day.year != cycle_year:
-                bad(key, f"日期 {day.isoformat()} 不在导入的评价年度 {cycle_year} 年内。")
+                bad(key, f"日期 {day.isoformat()} 不在导入的评价年度 {cycle_year} 年内（其他年度的记录请另行导入，"
+                         "并指定评价年度：yibao import --cycle，或 importRecords 的 cycleYear）。")
             else:
                 dates[key] = day
     if problems or kind is None:
