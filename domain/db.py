@@ -82,6 +82,8 @@ class Session:
         self.conn = conn
         self.tx = tx
         self.pool: asyncpg.Pool | None = None  # the pool the connection goes back to
+        # False on an anonymous read's connection (no transaction): ``SET LOCAL`` would do nothing there.
+        self.transactional = not isinstance(tx, _Autocommit)
         self._lock = asyncio.Lock()
         self.pending: list[DomainEvent] = []  # events to write at commit (the outbox)
         self.pending_sql: list[tuple[str, tuple[Any, ...]]] = []  # set-based events (a whole cycle's results)
@@ -364,7 +366,9 @@ class Database:
             async with self._public_opening:
                 if self._public_pool is None:
                     args = self._pool_args
-                    session_scope = _settings_sql(_scope_settings(scope, self.limits), local=False)
+                    # Public answers are small index scans: starting parallel workers costs more than it saves.
+                    settings = [*_scope_settings(scope, self.limits), ("max_parallel_workers_per_gather", "0")]
+                    session_scope = _settings_sql(settings, local=False)
                     if session_scope is None:
                         return None
                     self._public_scope = scope

@@ -157,7 +157,8 @@ async def changes(*, session: Session, scope: FeedScope, after: int, types: Coll
                   first: int) -> FeedPage:
     """Events after position ``after`` that ``scope`` may see, oldest first."""
     horizon = await _horizon(session=session, scope=scope, after=after)
-    await session.execute(_NO_PARALLEL)
+    if session.transactional:  # the public's connections are set this way for good (domain/db.py)
+        await session.execute(_NO_PARALLEL)
     source, args = _visible(scope, after=after, types=types, limit=first + 1)
     if scope.audience is Audience.PUBLIC:
         sql = f"""SELECT position, type, region_code, NULL::uuid AS subject_id, NULL::uuid AS item_id, '' AS actor,

@@ -75,11 +75,12 @@ async def test_the_settings_end_with_the_transaction_and_the_connection_returns_
 async def test_an_anonymous_read_runs_as_the_public_role_outside_any_transaction(pooled: Database) -> None:
     for _ in range(3):  # the same connections serve request after request, still the public role
         session = await pooled.begin(ANONYMOUS, autocommit=True)
-        row = await session.fetchrow("SELECT current_user AS who, current_setting('statement_timeout') AS st")
+        row = await session.fetchrow("SELECT current_user AS who, current_setting('statement_timeout') AS st, "
+                                     "current_setting('max_parallel_workers_per_gather') AS workers")
         in_tx = session.conn.is_in_transaction()
         await pooled.end(session, commit=True)
-        assert row is not None and (row["who"], row["st"]) == (PUBLIC_ROLE, "1500ms")
-        assert not in_tx
+        assert row is not None and (row["who"], row["st"], row["workers"]) == (PUBLIC_ROLE, "1500ms", "0")
+        assert not in_tx and not session.transactional
 
 
 async def test_the_public_connection_can_read_published_views_but_not_the_archive_or_write(pooled: Database) -> None:
@@ -103,3 +104,25 @@ async def test_without_autocommit_the_public_scope_still_gets_a_transaction(pool
         assert await session.fetchval("SELECT current_user") == PUBLIC_ROLE
     finally:
         await pooled.end(session, commit=False)
+
+
+async def test_the_public_feed_on_a_public_connection_sets_nothing_that_needs_a_transaction(pooled: Database) -> None:
+    from domain.events import Audience
+    from domain.feed import FeedScope, changes
+
+    session = await pooled.begin(ANONYMOUS, autocommit=True)
+    notices: list[str] = []
+
+    def heard(_conn: object, message: object) -> None:
+        notices.append(str(message))
+
+    session.conn.add_log_listener(heard)
+    try:
+        page = await changes(session=session, scope=FeedScope(audience=Audience.PUBLIC, public_form=True), after=0,
+                             types=None, first=10)
+    finally:
+        await asyncio.sleep(0.01)  # notices reach listeners on a later turn of the loop
+        session.conn.remove_log_listener(heard)
+        await pooled.end(session, commit=False)
+    assert page.end_position >= 0
+    assert notices == []  # "SET LOCAL can only be used in transaction blocks" before
