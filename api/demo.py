@@ -11,11 +11,12 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
-from authz import default_authorizer
+from authz import Authorizer, default_authorizer
 from domain import archive, publication, subjects
 from domain.access import Access, OfficerRole, Principal, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
 from domain.db import Database, DbScope
+from domain.evaluation.inspection_plans import draw_inspection_plan, publish_inspection_plan
 from domain.rules.catalog import RecordKind, ServiceScope, SubjectClass
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction
@@ -134,7 +135,19 @@ async def seed_demo(db: Database, *, subjects_per_county: int = 75, seed: int = 
         async with db.session(publisher.db_scope()) as s:
             await _demo_publications(s, officer, publisher, today)
         await drain_all(db, CONSUMERS)
+    await _demo_inspection_plan(db, authz, today)
     return added
+
+
+async def _demo_inspection_plan(db: Database, authz: Authorizer, today: date) -> None:
+    """This year's random inspections in Wushan (双随机、一公开), drawn by grade and published by the city-level
+    bureau, so the public has a plan to see (README: publicInspectionPlans)."""
+    bureau = Access(principal=officer_principal("500000-officer"), authorizer=authz)
+    async with db.session(bureau.db_scope()) as s:
+        plan = await draw_inspection_plan(session=s, access=bureau, region_code="500237", year=today.year,
+                                          inspectors=["巫山县检查员甲", "巫山县检查员乙", "巫山县检查员丙"],
+                                          team_size=2, seed=42)
+        await publish_inspection_plan(session=s, access=bureau, id=plan.id)
 
 
 def _random_subject(rng: random.Random, i: int, county: str, county_name: str) -> tuple[NewSubject, str | None]:
