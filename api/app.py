@@ -269,7 +269,8 @@ def create_app(
         if use_key and not 1 <= len(key or "") <= idempotency.MAX_KEY_LENGTH:
             return _json(400, {"errors": [errors.error_body(errors.BAD_USER_INPUT,
                                                             "Idempotency-Key 须为 1–200 个字符。")]})
-        digest = idempotency.request_hash(payload["query"], variables, operation_name)
+        # Only a request that carries a key is hashed (most do not).
+        digest = idempotency.request_hash(payload["query"], variables, operation_name) if use_key else ""
         with tracer.start_as_current_span(
             "graphql.operation",
             attributes={"graphql.operation.name": operation_name or "", "enduser.kind": str(principal.kind)},
