@@ -58,11 +58,18 @@ class DbScope:
         return cls(read_prefix=ALL_REGIONS, write_prefix=ALL_REGIONS, actor=actor)
 
 
-_APPLY_SCOPE = """
-SELECT set_config('role', $1, true), set_config('yibao.read_prefix', $2, true),
-       set_config('yibao.write_prefix', $3, true), set_config('yibao.subject_id', $4, true),
-       set_config('yibao.actor', $5, true)
-"""
+# The settings a transaction's scope and time limits are written to, in this order (``_scope_settings``).
+_SCOPE_NAMES = ("role", "yibao.read_prefix", "yibao.write_prefix", "yibao.subject_id", "yibao.actor")
+_LIMIT_NAMES = ("statement_timeout", "lock_timeout")
+
+
+def _bound_settings_sql(names: Sequence[str], *, local: bool) -> str:
+    """``SELECT set_config(name, $i, local), ...``: the settings ``names`` from bind parameters, in order."""
+    flag = "true" if local else "false"
+    return "SELECT " + ", ".join(f"set_config('{n}', ${i}, {flag})" for i, n in enumerate(names, 1))
+
+
+_APPLY_SCOPE = _bound_settings_sql(_SCOPE_NAMES, local=True)  # $1..$5 as in _SCOPE_NAMES (tests, benchmarks)
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -181,9 +188,6 @@ class TimeLimits:
     lock_timeout_ms: int = 0
 
 
-_APPLY_LIMITS = "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)"
-
-
 async def _start(conn: asyncpg.Connection, scope: DbScope, limits: TimeLimits | None = None) -> Session:
     """Open a transaction (a savepoint inside one) on ``conn`` and write ``scope`` into it.
 
@@ -197,9 +201,8 @@ async def _start(conn: asyncpg.Connection, scope: DbScope, limits: TimeLimits | 
             return Session(conn, _Transaction(conn))
     tx = conn.transaction()
     await tx.start()
-    await conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor)
-    if limits is not None and (limits.statement_timeout_ms or limits.lock_timeout_ms):
-        await conn.execute(_APPLY_LIMITS, str(limits.statement_timeout_ms), str(limits.lock_timeout_ms))
+    settings = _scope_settings(scope, limits)
+    await conn.execute(_bound_settings_sql([n for n, _ in settings], local=True), *(v for _, v in settings))
     return Session(conn, tx)
 
 
@@ -223,10 +226,11 @@ def _settings_sql(settings: Sequence[tuple[str, str]], *, local: bool) -> str | 
 
 
 def _scope_settings(scope: DbScope, limits: TimeLimits | None) -> list[tuple[str, str]]:
-    out = [("role", scope.role), ("yibao.read_prefix", scope.read_prefix), ("yibao.write_prefix", scope.write_prefix),
-           ("yibao.subject_id", scope.subject_id), ("yibao.actor", scope.actor)]
+    """The settings of ``scope`` (and ``limits``, when any is set) as (name, value) pairs."""
+    out = list(zip(_SCOPE_NAMES, (scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id, scope.actor),
+                   strict=True))
     if limits is not None and (limits.statement_timeout_ms or limits.lock_timeout_ms):
-        out += [("statement_timeout", str(limits.statement_timeout_ms)), ("lock_timeout", str(limits.lock_timeout_ms))]
+        out += zip(_LIMIT_NAMES, (str(limits.statement_timeout_ms), str(limits.lock_timeout_ms)), strict=True)
     return out
 
 
