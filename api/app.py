@@ -25,7 +25,7 @@ from api import errors, feed_export, idempotency, open_data, uploads
 from api.identity import OfficerDirectory, principal_from_headers
 from api.listener import EventListener
 from api.postgres import migration_heads
-from api.protection import Protection, ProtectionSettings, Refusal
+from api.protection import Protection, ProtectionSettings
 from api.settings import Settings, load_settings
 from api.tracing import configure_tracing, tracer
 from api.websocket import SubscriptionEndpoint
@@ -34,7 +34,7 @@ from authz.federation import load_federation_clients
 from domain.access import Access, FederationScope, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
 from domain.db import APP_ROLE, Database, TimeLimits
-from domain.errors import DomainError, RateLimited
+from domain.errors import DomainError
 from domain.rules.redaction import FEDERATION_SHAREABLE_FIELDS
 from schema.context import Context
 from schema.root import build_schema
@@ -204,7 +204,7 @@ def create_app(
             if cached is not None:
                 refusal = guard.limits.check(client=guard.proxies.client_address(request), anonymous=True, query="")
                 if refusal is not None:
-                    return _rate_limited(refusal, language)
+                    return refusal.response(language)
                 return Response(cached, media_type="application/json", headers={"X-Cache": "hit"})
         try:
             payload = json.loads(body)
@@ -246,7 +246,7 @@ def create_app(
         client = guard.proxies.client_address(request) if anonymous else principal.actor
         refusal = guard.limits.check(client=client, anonymous=anonymous, query=payload["query"])
         if refusal is not None:
-            return _rate_limited(refusal, language)
+            return refusal.response(language)
         cache_key = guard.cache.key(payload["query"], variables, operation_name, raw=raw) if anonymous else None
         if cache_key is not None:
             cached = guard.cache.get(cache_key)
@@ -396,16 +396,6 @@ def create_app(
         app.state.db = database
         database.limit(limits)
     return app
-
-
-def _rate_limited(refusal: Refusal, language: str) -> Response:
-    """HTTP 429 with RATE_LIMITED and when to try again."""
-    message = errors.transport_message("rate_limited", language, limit=refusal.limit, retry_after=refusal.retry_after)
-    return JSONResponse(
-        {"errors": [errors.error_body(RateLimited.code, message, retryAfter=refusal.retry_after)]},
-        status_code=429,
-        headers={"Retry-After": str(refusal.retry_after)},
-    )
 
 
 async def _abandon(context: Context) -> None:

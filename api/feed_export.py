@@ -138,11 +138,7 @@ def endpoint(*, settings: Settings, guard: Protection, officers: OfficerDirector
         refusal = guard.limits.check(client=guard.proxies.client_address(request) if anonymous else principal.actor,
                                      anonymous=anonymous, query="")
         if refusal is not None:
-            message = errors.transport_message("rate_limited", language, limit=refusal.limit,
-                                               retry_after=refusal.retry_after)
-            return JSONResponse({"errors": [errors.error_body(RateLimited.code, message,
-                                                              retryAfter=refusal.retry_after)]},
-                                status_code=429, headers={"Retry-After": str(refusal.retry_after)})
+            return refusal.response(language)
         access = Access(principal=principal, authorizer=authorizer,
                         federation=clients.get(principal.id) if principal.kind is PrincipalKind.FEDERATION else None)
         try:

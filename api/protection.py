@@ -47,6 +47,10 @@ from limits import parse as parse_limit
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api import errors
+from domain.errors import RateLimited
 
 VERIFY_FIELD = "verifyIndividual"
 
@@ -76,6 +80,12 @@ class Refusal:
 
     limit: str
     retry_after: int
+
+    def response(self, language: str) -> Response:
+        """HTTP 429 with RATE_LIMITED, in the request's language, and ``Retry-After``."""
+        message = errors.transport_message("rate_limited", language, limit=self.limit, retry_after=self.retry_after)
+        return JSONResponse({"errors": [errors.error_body(RateLimited.code, message, retryAfter=self.retry_after)]},
+                            status_code=429, headers={"Retry-After": str(self.retry_after)})
 
 
 class SweepingMemoryStorage(MemoryStorage):
