@@ -9,12 +9,12 @@ reconciliation are the penalties' own.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.db import Session
 from domain.events import EventType, StoredEvent
+from domain.exchange.push_log import log_publish, log_take_down
 from domain.rules.catalog import Grade, RecordKind
 from domain.rules.double_publicity import (
     ListEntryFacts,
@@ -25,7 +25,6 @@ from domain.rules.double_publicity import (
 )
 from domain.rules.lists import ListReason
 
-log = logging.getLogger("yibao.exchange.push")
 CHINA = ZoneInfo("Asia/Shanghai")
 TYPES = frozenset({EventType.LIST_ENTRY_PUBLISHED, EventType.LIST_ENTRY_REMOVED})
 
@@ -61,27 +60,9 @@ async def record_list_push(session: Session, e: StoredEvent) -> None:
         if row is None:
             return
         payload = to_list_row(list_entry_facts(row))
-        missing = missing_list_fields(payload)
         # As for penalties: an incomplete row would be refused, so it is logged as failed at once, never sent.
-        status, error, due = ("failed", f"缺少必填字段：{'、'.join(missing)}", None) if missing else \
-            ("pending", None, e.occurred_at)
-        await session.execute(
-            """INSERT INTO platform_push (event_position, publication_id, subject_id, region_code, action, payload,
-                   status, last_error, next_attempt_at, layout)
-               VALUES ($1, $2, $3, $4, 'publish', $5, $6, $7, $8, 'list') ON CONFLICT DO NOTHING""",
-            e.position, e.item_id, row["subject_id"], row["region_code"], payload, status, error, due)
-        if missing:
-            log.info("platform push of list entry %s refused locally: missing %s", e.item_id, ", ".join(missing))
+        await log_publish(session, e, layout="list", subject_id=row["subject_id"], region_code=row["region_code"],
+                          payload=payload, missing=missing_list_fields(payload))
         return
-    pushed = await session.fetchrow(
-        """SELECT subject_id, region_code, payload FROM platform_push
-           WHERE publication_id = $1 AND action = 'publish' AND layout = 'list' ORDER BY created_at DESC LIMIT 1""",
-        e.item_id)
-    if pushed is None:
-        return
-    body = list_take_down(pushed["payload"], reason=str(e.payload.get("reason") or ""))
-    await session.execute(
-        """INSERT INTO platform_push (event_position, publication_id, subject_id, region_code, action, payload,
-               next_attempt_at, layout)
-           VALUES ($1, $2, $3, $4, 'withdraw', $5, $6, 'list') ON CONFLICT DO NOTHING""",
-        e.position, e.item_id, pushed["subject_id"], pushed["region_code"], body, e.occurred_at)
+    await log_take_down(session, e, layout="list",
+                        body=lambda pushed: list_take_down(pushed, reason=str(e.payload.get("reason") or "")))

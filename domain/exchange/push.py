@@ -33,6 +33,7 @@ from domain.access import Access
 from domain.db import Database, DbScope, Session
 from domain.events import EventType, StoredEvent
 from domain.exchange import list_push
+from domain.exchange.push_log import log_publish, log_take_down
 from domain.rules.catalog import RecordKind
 from domain.rules.double_publicity import ListKind, PenaltyFacts, missing_fields, to_double_publicity
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS
@@ -94,31 +95,13 @@ async def _record_push(session: Session, e: StoredEvent) -> None:
         if row is None or RecordKind(row["kind"]) not in PUSHED_KINDS:
             return
         payload = to_double_publicity(penalty_facts(row))
-        missing = missing_fields(payload)
-        # An incomplete row would be refused by the platform: it is logged as failed at once, not retried.
-        status, error, due = ("failed", f"缺少必填字段：{'、'.join(missing)}", None) if missing else \
-            ("pending", None, e.occurred_at)
-        await session.execute(
-            """INSERT INTO platform_push (event_position, publication_id, subject_id, region_code, action, payload,
-                   status, last_error, next_attempt_at)
-               VALUES ($1, $2, $3, $4, 'publish', $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
-            e.position, e.item_id, row["subject_id"], row["region_code"], payload, status, error, due)
-        if missing:
-            log.info("platform push of publication %s refused locally: missing %s", e.item_id, ", ".join(missing))
+        await log_publish(session, e, layout="penalty", subject_id=row["subject_id"], region_code=row["region_code"],
+                          payload=payload, missing=missing_fields(payload))
         return
     # A take-down: only what was pushed for publication has to come down on the platform.
-    pushed = await session.fetchrow(
-        """SELECT subject_id, region_code, payload FROM platform_push WHERE publication_id = $1 AND action = 'publish'
-           ORDER BY created_at DESC LIMIT 1""", e.item_id)
-    if pushed is None:
-        return
-    body = {k: pushed["payload"][k] for k in ("CF_XDR_MC", "CF_XDR_SHXYM", "CF_WSH")}
-    body["CXYY"] = str(e.payload.get("reason") or "")  # 撤销原因
-    await session.execute(
-        """INSERT INTO platform_push (event_position, publication_id, subject_id, region_code, action, payload,
-               next_attempt_at)
-           VALUES ($1, $2, $3, $4, 'withdraw', $5, $6) ON CONFLICT DO NOTHING""",
-        e.position, e.item_id, pushed["subject_id"], pushed["region_code"], body, e.occurred_at)
+    await log_take_down(session, e, layout="penalty", body=lambda pushed: {
+        **{k: pushed[k] for k in ("CF_XDR_MC", "CF_XDR_SHXYM", "CF_WSH")},
+        "CXYY": str(e.payload.get("reason") or "")})  # 撤销原因
 
 
 async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
