@@ -9,7 +9,7 @@ Both sides are timed in the same run; the ratio is cycle time over aggregate tim
 from __future__ import annotations
 
 import argparse
-import asyncio
+import statistics
 import sys
 import time
 from datetime import date
@@ -18,12 +18,13 @@ import asyncpg
 
 from bench.data import database as _database
 from bench.data import fill as _fill
+from bench.report import entry, spread
 
 FLOOR_SQL = """SELECT v.subject_id, r.kind, sum(v.amount), count(*)
     FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.effective_version
     WHERE v.region_code LIKE $1 AND v.occurred_on BETWEEN $2 AND $3 GROUP BY 1, 2"""
 RULESET = "ah-institutions"
-DEFAULT_TARGET = 2.0
+DEFAULT_TARGET = 1.3  # issue 12
 DEFAULT_LIMIT_S = 60.0
 
 
@@ -32,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--subjects", type=int, default=1_000_000)
     p.add_argument("--records", type=int, default=5_000_000)
     p.add_argument("--province", default="340000")
-    p.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each side counts")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds (median and spread over them)")
     p.add_argument("--target", type=float, default=DEFAULT_TARGET, help="allowed cycle/aggregate time ratio")
     p.add_argument("--limit", type=float, default=DEFAULT_LIMIT_S, help="allowed cycle seconds")
     p.add_argument("--keep", action="store_true", help="keep the embedded pgdata (for quicker re-runs)")
@@ -101,24 +102,19 @@ async def run(args: argparse.Namespace) -> bool:
                 cycles.append(seconds)
         finally:
             await conn.close()
-    cycle, floor = min(cycles), min(floors)
-    ratio = cycle / floor if floor else float("inf")
-    ok = ratio <= args.target and cycle <= args.limit
+    # Ratios within a round (same noise on both sides), then their median, as the other benchmarks report them.
+    ratios = [c / f for c, f in zip(cycles, floors, strict=True) if f]
+    ratio = statistics.median(ratios) if ratios else float("inf")
+    ok = ratio <= args.target and statistics.median(cycles) <= args.limit
     print(f"cycle {year} of {args.province} under {RULESET}: {evaluated:,} subjects evaluated")
-    print(f"  cycle:     {cycle:.2f}s (rounds: {', '.join(f'{c:.2f}' for c in cycles)})")
-    print(f"  aggregate: {floor:.2f}s (rounds: {', '.join(f'{f:.2f}' for f in floors)})")
-    print(f"  ratio:     {ratio:.2f}x the plain aggregate; target <= {args.target:.2f}x and <= {args.limit:.0f}s: "
-          f"{'meets' if ok else 'MISSES'}")
+    print(f"  cycle:     {spread(cycles, 's', digits=2)}")
+    print(f"  aggregate: {spread(floors, 's', digits=2)}")
+    print(f"  ratio:     {spread(ratios, 'x', digits=2)} the plain aggregate's time; target <= {args.target:.2f}x "
+          f"and <= {args.limit:.0f}s: {'meets' if ok else 'MISSES'}")
     return ok
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.pgdata is not None:
-        from pathlib import Path
-
-        args.pgdata = Path(args.pgdata)
-    return 0 if asyncio.run(run(args)) else 1
+main = entry(_parser, run)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.embedded import bench_database
+from bench.report import spread
 
 OUTBOX_TARGET = 0.10
 WEBHOOK_P99_TARGET_S = 1.0
@@ -58,11 +59,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _database(args: argparse.Namespace) -> contextlib.AbstractAsyncContextManager[str]:
     return bench_database("yibao_bench_events", pgdata=Path(args.pgdata) if args.pgdata else None)
-
-
-def _spread(values: list[float], unit: str = "", scale: float = 1.0) -> str:
-    v = [x * scale for x in values]
-    return f"median {statistics.median(v):.3f}{unit} (min {min(v):.3f}, max {max(v):.3f}, n={len(v)})"
 
 
 # (a) outbox ---------------------------------------------------------------------------------------------------
@@ -143,11 +139,11 @@ async def bench_outbox(url: str, args: argparse.Namespace) -> bool:
     costs = [1 - w / wo for w, wo in zip(with_rates, without_rates, strict=True)]
     cost = statistics.median(costs)
     ok = cost <= OUTBOX_TARGET
-    print(f"outbox  with:    {_spread(with_rates, ' rec/s')}")
-    print(f"outbox  without: {_spread(without_rates, ' rec/s')}")
+    print(f"outbox  with:    {spread(with_rates, ' rec/s')}")
+    print(f"outbox  without: {spread(without_rates, ' rec/s')}")
     print(f"outbox  sequencer: {calls} calls for {sequenced} committing transactions "
           f"({sequenced / max(calls, 1):.1f} a call)")
-    print(f"outbox  cost per round: {_spread(costs, '', 100.0)} %  target ≤ {OUTBOX_TARGET:.0%}: "
+    print(f"outbox  cost per round: {spread(costs, '', scale=100.0)} %  target ≤ {OUTBOX_TARGET:.0%}: "
           f"{'OK' if ok else 'MISSED'}")
     return ok
 
@@ -229,8 +225,8 @@ async def bench_webhook(url: str, args: argparse.Namespace) -> bool:
         await worker.stop()
         await db.close()
     ok = statistics.median(p99s) <= WEBHOOK_P99_TARGET_S
-    print(f"webhook commit→received p50: {_spread(p50s, ' ms', 1000.0)}")
-    print(f"webhook commit→received p99: {_spread(p99s, ' ms', 1000.0)}  target ≤ "
+    print(f"webhook commit→received p50: {spread(p50s, ' ms', scale=1000.0)}")
+    print(f"webhook commit→received p99: {spread(p99s, ' ms', scale=1000.0)}  target ≤ "
           f"{WEBHOOK_P99_TARGET_S * 1000:.0f} ms: {'OK' if ok else 'MISSED'}")
     return ok
 
@@ -395,16 +391,16 @@ async def bench_replay(url: str, args: argparse.Namespace) -> bool:
         await db.close()
     ratios = [c / e for c, e in zip(copy_s, export_s, strict=True)]
     ok = statistics.median(ratios) >= REPLAY_TARGET
-    print(f"replay  GET /feed.ndjson over HTTP: {_spread(export_s, ' s')}")
-    print(f"replay  COPY:                       {_spread(copy_s, ' s')}")
-    print(f"replay  feed.ndjson vs COPY: {_spread(ratios, '×')}  target ≥ {REPLAY_TARGET}×: "
+    print(f"replay  GET /feed.ndjson over HTTP: {spread(export_s, ' s')}")
+    print(f"replay  COPY:                       {spread(copy_s, ' s')}")
+    print(f"replay  feed.ndjson vs COPY: {spread(ratios, '×')}  target ≥ {REPLAY_TARGET}×: "
           f"{'OK' if ok else 'MISSED'}")
     if replay_s:
         paged = [c / r for c, r in zip(copy_s, replay_s, strict=True)]
         in_server = [c / r for c, r in zip(copy_s, server_s, strict=True)]
-        print(f"replay  changes() pages of {args.page}, in process: {_spread(replay_s, ' s')}")
-        print(f"replay  same pages, in the server only:  {_spread(server_s, ' s')}")
-        print(f"replay  changes() pages vs COPY: {_spread(paged, '×')}  (server-side share {_spread(in_server, '×')})")
+        print(f"replay  changes() pages of {args.page}, in process: {spread(replay_s, ' s')}")
+        print(f"replay  same pages, in the server only:  {spread(server_s, ' s')}")
+        print(f"replay  changes() pages vs COPY: {spread(paged, '×')}  (server-side share {spread(in_server, '×')})")
     return ok
 
 

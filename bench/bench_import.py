@@ -13,7 +13,6 @@ in a transaction that is rolled back, so every round imports the same file from 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import os
 import statistics
@@ -25,8 +24,8 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.bulk_data import spread
 from bench.embedded import bench_database
+from bench.report import entry, rounds
 
 TARGET = 2.0
 PROVINCE = "340000"
@@ -193,25 +192,21 @@ async def run(args: argparse.Namespace) -> bool:
     ratio = statistics.median(imports) / statistics.median(floors)
     ok = ratio <= TARGET
     print(f"importing {args.rows:,} record rows (validation, staging, batch write, chains, events)")
-    print("  " + spread("yibao import      ", imports))
-    print("  " + spread("plain COPY (csv)  ", floors))
+    print("  " + rounds("yibao import      ", imports))
+    print("  " + rounds("plain COPY (csv)  ", floors))
     if archive_floors:
-        print("  " + spread("COPY + bare archive INSERTs", archive_floors))
+        print("  " + rounds("COPY + bare archive INSERTs", archive_floors))
         print(f"  the import takes {statistics.median(imports) / statistics.median(archive_floors):.2f}x the time of "
               "COPY plus a bare INSERT … SELECT into the record tables (their chain triggers included)")
-    rounds = max(args.rounds, 1)
+    n_rounds = max(args.rounds, 1)
     print("  where the import's time goes (mean per round): " + ", ".join(
-        f"{name} {seconds / rounds:.2f}s" for name, seconds in phases.items() if seconds / rounds >= 0.01))
+        f"{name} {seconds / n_rounds:.2f}s" for name, seconds in phases.items() if seconds / n_rounds >= 0.01))
     print(f"  ratio: {ratio:.2f}x the plain COPY's time ({1 / ratio:.2f}x its throughput); "
           f"target <= {TARGET:.1f}x: {'meets' if ok else 'MISSES'}")
     return ok
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.pgdata is not None:
-        args.pgdata = Path(args.pgdata)
-    return 0 if asyncio.run(run(args)) else 1
+main = entry(_parser, run)
 
 
 if __name__ == "__main__":

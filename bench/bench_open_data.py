@@ -12,18 +12,17 @@ Run: ``.venv/bin/python -m bench.bench_open_data --subjects 200000`` (``--help``
 from __future__ import annotations
 
 import argparse
-import asyncio
 import resource
 import statistics
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import asyncpg
 
-from bench.bulk_data import CYCLE_YEAR, REGION, fill_results, spread
+from bench.bulk_data import CYCLE_YEAR, REGION, fill_results
 from bench.embedded import bench_database
+from bench.report import entry, rounds
 
 TARGET = 2.0
 
@@ -128,8 +127,8 @@ async def run(args: argparse.Namespace) -> bool:
     ok = ratio <= TARGET
     print(f"open-data export of {REGION} ({args.format}): {items:,} public items, {export_bytes / 1e6:.1f} MB "
           f"(plain COPY: {floor_bytes / 1e6:.1f} MB)")
-    print("  " + spread("export_public (public role, view)", exports))
-    print("  " + spread("plain COPY (SELECT …) TO STDOUT  ", floors))
+    print("  " + rounds("export_public (public role, view)", exports))
+    print("  " + rounds("plain COPY (SELECT …) TO STDOUT  ", floors))
     print(f"  ratio: {ratio:.2f}x the plain COPY's time ({1 / ratio:.2f}x its throughput); "
           f"target <= {TARGET:.1f}x: {'meets' if ok else 'MISSES'}")
     print(f"  peak RSS: {rss_before:.0f} MB before the rounds, {rss_after:.0f} MB after "
@@ -137,11 +136,7 @@ async def run(args: argparse.Namespace) -> bool:
     return ok
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.pgdata is not None:
-        args.pgdata = Path(args.pgdata)
-    return 0 if asyncio.run(run(args)) else 1
+main = entry(_parser, run)
 
 
 if __name__ == "__main__":

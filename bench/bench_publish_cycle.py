@@ -12,16 +12,15 @@ alternate (interleaved rounds) and the median and spread of each are printed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import asyncpg
 
-from bench.bulk_data import CYCLE_YEAR, REGION, fill_results, spread
+from bench.bulk_data import CYCLE_YEAR, REGION, fill_results
 from bench.embedded import bench_database
+from bench.report import entry, rounds
 
 TARGET = 2.0
 
@@ -112,18 +111,14 @@ async def run(args: argparse.Namespace) -> bool:
     ratio = statistics.median(publishes) / statistics.median(floors)
     ok = ratio <= TARGET
     print(f"publishing cycle {CYCLE_YEAR} of {REGION}: {institutions:,} institution results")
-    print("  " + spread("publish_cycle (+ events)", publishes))
-    print("  " + spread("plain INSERT … SELECT   ", floors))
+    print("  " + rounds("publish_cycle (+ events)", publishes))
+    print("  " + rounds("plain INSERT … SELECT   ", floors))
     print(f"  ratio: {ratio:.2f}x the plain insert's time ({1 / ratio:.2f}x its throughput); "
           f"target <= {TARGET:.1f}x: {'meets' if ok else 'MISSES'}")
     return ok
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.pgdata is not None:
-        args.pgdata = Path(args.pgdata)
-    return 0 if asyncio.run(run(args)) else 1
+main = entry(_parser, run)
 
 
 if __name__ == "__main__":

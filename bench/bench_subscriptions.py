@@ -20,6 +20,7 @@ import statistics
 import time
 
 from bench.embedded import api_process, bench_database
+from bench.report import spread
 
 REGION = "340102"
 SECRET = "bench-secret-0123456789abcdef0123456789"
@@ -131,14 +132,14 @@ async def main(args: argparse.Namespace) -> None:
                 for t in tasks:
                     t.cancel()
 
-            def spread(v: list[float]) -> str:
-                return f"median {statistics.median(v):.1f} ms (min {min(v):.1f}, max {max(v):.1f}, n={len(v)})"
+            def ms(values: list[float]) -> str:
+                return spread(values, " ms", digits=1)
 
             verdict = "met" if statistics.median(p99s) <= TARGET_P99_MS else "MISSED"
             print(f"{args.subscribers} subscribers, {args.events} events x {args.rounds} rounds; events lost: {lost}")
-            print(f"commit -> subscriber p50: {spread(p50s)}")
-            print(f"commit -> subscriber p99: {spread(p99s)}  target <= {TARGET_P99_MS:.0f} ms: {verdict}")
-            print(f"commit -> bare LISTEN p50: {spread(floor_p50s)}; p99: {spread(floor_p99s)}")
+            print(f"commit -> subscriber p50: {ms(p50s)}")
+            print(f"commit -> subscriber p99: {ms(p99s)}  target <= {TARGET_P99_MS:.0f} ms: {verdict}")
+            print(f"commit -> bare LISTEN p50: {ms(floor_p50s)}; p99: {ms(floor_p99s)}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ cycle ``CYCLE_YEAR`` for every subject, institutions and individuals alike (only
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import asyncpg
@@ -41,8 +40,3 @@ async def fill_results(url: str, *, subjects: int) -> int:
     finally:
         await conn.close()
 
-
-def spread(label: str, seconds: list[float]) -> str:
-    """``label: median (min–max) over n rounds``."""
-    return (f"{label}: median {statistics.median(seconds):.2f}s (min {min(seconds):.2f}, max {max(seconds):.2f}, "
-            f"{len(seconds)} rounds: {', '.join(f'{s:.2f}' for s in seconds)})")
