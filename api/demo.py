@@ -17,6 +17,7 @@ from domain.access import Access, OfficerRole, Principal, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
 from domain.db import Database, DbScope
 from domain.evaluation.inspection_plans import draw_inspection_plan, publish_inspection_plan
+from domain.exchange.push import PUSHED_KINDS
 from domain.rules.catalog import RecordKind, ServiceScope, SubjectClass
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction
@@ -77,6 +78,13 @@ async def seed_officers(db: Database) -> None:
                ON CONFLICT (id) DO NOTHING""",
             [(oid, name, region, str(role), dept) for oid, name, region, role, dept in DEMO_OFFICERS],
         )
+        # Each demo bureau's name and unified social credit code (机关 codes start 11), which the 双公示 rows
+        # pushed to the provincial platform name as the deciding authority and the source unit (CF_CFJG(DM)).
+        bureaus = {region: dept for _, _, region, _, dept in DEMO_OFFICERS}
+        await s.executemany(
+            "INSERT INTO exchange_bureau (region_code, name, uscc) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [(region, dept, make_uscc(random.Random(int(region)), region, kind="11"))
+             for region, dept in bureaus.items()])
 
 
 # Named institutions every demo has, whatever its size: the README's and the public page's examples.
@@ -226,6 +234,12 @@ _FINDING_TITLES = {
     RecordKind.FRAUD: "虚构医药服务骗取医保基金",
     RecordKind.ADMINISTRATIVE_PENALTY: "骗取医保基金，处以罚款并暂停医保结算",
 }
+# What the decision imposed (处罚内容, the 双公示 row's CF_NR), for the kinds pushed to the provincial platform.
+_PENALTIES = {
+    RecordKind.ADMINISTRATIVE_PENALTY: "罚款并暂停医保结算六个月",
+    RecordKind.FRAUD: "责令退回骗取的医保基金，处骗取金额二倍罚款",
+    RecordKind.AGREEMENT_SUSPENDED: "暂停医保服务协议三个月",
+}
 _SERIOUS_FACTS = {
     RecordKind.FRAUD: "虚构诊疗服务、伪造处方骗取医保基金支付",
     RecordKind.ADMINISTRATIVE_PENALTY: "伪造医疗文书骗取医保基金",
@@ -246,6 +260,7 @@ async def _demo_records(
     # Every record belongs to the last finished year, so real-time grading files it under that cycle: a record
     # without a date of its own would be graded under the unfinished current year.
     last_year = today.year - 1
+    short_name = region_tree().get(officer.principal.region_code).name[:2]  # 瑶海区 → 瑶海, in decision numbers
     plans: list[tuple[RecordKind, RecordContent]] = [
         (RecordKind.CREDIT_COMMITMENT, RecordContent(title="医保信用承诺书", occurred_on=date(last_year, 1, 5),
                                                      decided_on=date(last_year, 1, 5)))
@@ -271,16 +286,19 @@ async def _demo_records(
         for kind, amounts in findings:
             occurred = date(last_year, 1, 1) + timedelta(days=rng.randrange(0, 300))
             serious = kind in _SERIOUS_FACTS
+            pushed = kind in PUSHED_KINDS  # a 双公示 row needs its decision's number and what it imposed
             plans.append((kind, RecordContent(
                 title=_FINDING_TITLES[kind],
                 facts=_SERIOUS_FACTS[kind] if serious else "检查发现超标准收费、重复收费等问题",
                 amount=Decimal(rng.randrange(*amounts)) if amounts else None,
                 occurred_on=occurred,
                 decided_on=occurred + timedelta(days=20),
-                penalty="罚款并暂停医保结算六个月" if kind is RecordKind.ADMINISTRATIVE_PENALTY else None,
+                penalty=_PENALTIES.get(kind),
                 penalty_until=occurred + timedelta(days=20 + 182) if kind is RecordKind.ADMINISTRATIVE_PENALTY
                 else None,
                 legal_basis=f"《医疗保障基金使用监督管理条例》第{'四十' if serious else '三十八'}条",
+                details={"decisionNumber": f"{short_name}医保罚〔{last_year}〕{rng.randrange(1, 300)}号"}
+                if pushed else {},
             )))
         if profile == "good" and rng.random() < 0.6:
             plans.append(

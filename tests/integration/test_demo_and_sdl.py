@@ -28,6 +28,11 @@ async def test_demo_data_goes_through_the_workflow_and_names_its_officers(
         "SELECT DISTINCT publisher_region FROM publication WHERE status = 'published'")}
     assert publishers == {"340100", "500000"}
     assert await conn.fetchval("SELECT count(*) FROM publication WHERE item_type = 'result'") > 0
+    # Every penalty and serious case the demo publishes is a complete 双公示 row for the provincial platform:
+    # none is refused locally for a missing decision number, penalty or bureau code.
+    pushes = await conn.fetch("SELECT status, last_error FROM platform_push WHERE action = 'publish'")
+    assert pushes, "the demo publishes penalties and serious cases, which are pushed"
+    assert [p["last_error"] for p in pushes if p["status"] == "failed"] == []
     assert await seed_demo(db, subjects_per_county=6) == 0  # idempotent
 
 
