@@ -371,15 +371,6 @@ def published_sql() -> str:
             "AND p.published_at IS NOT NULL AND p.public_until IS NOT NULL ORDER BY p.item_id, p.published_at DESC")
 
 
-def _bounds(as_of: str) -> tuple[str, str]:
-    # plain timestamp comparisons settle nearly every record without converting it to China time: a window
-    # of 12 calendar months is a year give or take a leap day, so 3 days either side leaves no doubt
-    day = f"{as_of}::timestamp"
-    late = f"(({day} - interval '{_NEGATIVE_MONTHS} months' + interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
-    early = f"(({day} - interval '{_NEGATIVE_MONTHS} months' - interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
-    return late, early
-
-
 def usable_sql(record: str, version: str, as_of: str, published_until: str) -> str:
     """Whether a dishonesty record may still be used on ``as_of`` (001 art.24), as ``disclosure.usable_until``
     decides: within the window its publication chose when it was published (``published_until``, the collecting
