@@ -6,7 +6,8 @@ record ids, points and explanation. It mirrors ``engine.evaluate`` exactly (same
 text), each item becoming an aggregate with a FILTER over the subject's usable records of the cycle:
 ``per_occurrence`` a count, ``amount_tiers`` a sum looked up in a CASE, ``record_points`` a sum.
 ``lines_sql`` turns the wide rows (stored in a table first) into numbered report lines. Which records are
-usable comes from ``record_usability_sql``; the measures of the graded rows from ``measures_sql``.
+usable comes from ``record_usability_sql``, each item's line from ``item_sql``, and the measures of the graded
+rows from ``measures_sql``.
 
 Rule-set constants are inlined as quoted SQL literals (the rule set is validated data); the region prefix,
 cycle bounds and as-of date are parameters: $1 LIKE pattern, $2 cycle start, $3 cycle end, $4 as-of date.
@@ -18,14 +19,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.rules.catalog import RecordCategory, RecordKind, SubjectClass
+from domain.rules.catalog import RecordCategory, SubjectClass
+from domain.rules.evaluation.item_sql import item_line_sql, kinds_filter, points_text, within_sql
 from domain.rules.evaluation.record_usability_sql import (
     confirmed_usable_sql,
     published_sql,
     repaired_on_sql,
     usable_sql,
 )
-from domain.rules.evaluation.ruleset import Band, Indicator, Item, ItemMode, RuleSet, ScoreSource, Tier
+from domain.rules.evaluation.ruleset import Band, Indicator, Item, ItemMode, RuleSet, ScoreSource
 from domain.rules.evaluation.sql_literals import sql_numeric, sql_text
 
 
@@ -76,29 +78,6 @@ def compile_cycle(ruleset: RuleSet, *, region_prefix: str, cycle_year: int, as_o
                                                            as_of=as_of))
 
 
-
-# ------------------------------------------------------------------------------------------------ helpers
-
-
-def _pts(expr: str) -> str:
-    # engine._pts: 10 not 10.00, 2.5 not 2.50
-    return f"trim_scale({expr})::text"
-
-
-def _within(expr: str, lower: Decimal | None, upper: Decimal | None, lo_inc: bool, hi_inc: bool) -> str:
-    parts = []
-    if lower is not None:
-        parts.append(f"{expr} {'>=' if lo_inc else '>'} {sql_numeric(lower)}")
-    if upper is not None:
-        parts.append(f"{expr} {'<=' if hi_inc else '<'} {sql_numeric(upper)}")
-    return " AND ".join(parts) or "true"
-
-
-def _kinds(kinds: tuple[RecordKind, ...]) -> str:
-    return "rec.kind IN (" + ", ".join(sql_text(str(k)) for k in kinds) + ")"
-
-
-
 class _Compiler:
     def __init__(self, ruleset: RuleSet, cycle_year: int) -> None:
         self.rs = ruleset
@@ -116,7 +95,7 @@ class _Compiler:
         """Add the aggregates of ``item``; return their column prefix."""
         self.n += 1
         key = f"i{self.n}"
-        flt = f"FILTER (WHERE {_kinds(item.kinds)})"
+        flt = f"FILTER (WHERE {kinds_filter(item.kinds)})"
         self.aggs.append((f"count(rec.record_id) {flt}", f"{key}_n", "0"))
         self.aggs.append((f"array_agg(rec.record_id ORDER BY rec.occurred_on, rec.record_id) {flt}", f"{key}_ids",
                           None))
@@ -125,41 +104,6 @@ class _Compiler:
         elif item.mode is ItemMode.RECORD_POINTS:
             self.aggs.append((f"coalesce(sum(rec.points) {flt}, 0)", f"{key}_sum", "0"))
         return key
-
-    def _item_exprs(self, item: Item, key: str, sign: int, verb: str) -> tuple[str, str, str]:
-        """(has, signed points, explanation) expressions of an item's line over the aggregate row."""
-        has = f"a.{key}_n > 0"
-        if item.mode is ItemMode.PER_OCCURRENCE:
-            each = item.points_each or Decimal(0)
-            raw = f"(a.{key}_n * {sql_numeric(each)})"
-            head = (f"{sql_text(item.name)} || ' ' || a.{key}_n || ' 次，每次{verb}' || {_pts(sql_numeric(each))} "
-                    "|| '分'")
-        elif item.mode is ItemMode.AMOUNT_TIERS:
-            total = f"a.{key}_total"
-            raw = "(CASE " + " ".join(f"WHEN {self._tier(t, total)} THEN {sql_numeric(t.points)}" for t in item.tiers)
-            raw += " ELSE 0::numeric END)"
-            where = "(CASE " + " ".join(
-                f"WHEN {self._tier(t, total)} THEN {sql_text('' if t.label is None else f'（{t.label}）')}"
-                for t in item.tiers) + " ELSE '' END)"
-            found = "(" + " OR ".join(f"({self._tier(t, total)})" for t in item.tiers) + ")"
-            head = (f"{sql_text(item.name)} || '合计 ' || to_char({total}, 'FM999,999,999,999,999,990.00') || ' 元' "
-                    f"|| {where} || CASE WHEN {found} THEN '{verb}' || {_pts(raw)} || '分' "
-                    f"ELSE '，不在计分档内，不{verb}分' END")
-        else:
-            raw = f"a.{key}_sum"
-            head = f"{sql_text(item.name)} || ' ' || a.{key}_n || ' 条，合计{verb}' || {_pts(raw)} || '分'"
-        capped = raw if item.cap is None else f"LEAST({raw}, {sql_numeric(item.cap)})"
-        text = head
-        if item.cap is not None:
-            text += f" || CASE WHEN {capped} <> {raw} THEN '，本项最多{verb}' || {_pts(capped)} || '分' ELSE '' END"
-        if item.mode is not ItemMode.AMOUNT_TIERS:
-            text += f" || '，共{verb}' || {_pts(capped)} || '分'"
-        points = f"(CASE WHEN {has} THEN {sign} * {capped} ELSE 0::numeric END)"
-        return has, points, text
-
-    @staticmethod
-    def _tier(t: Tier, total: str) -> str:
-        return _within(total, t.lower, t.upper, t.lower_inclusive, t.upper_inclusive)
 
     def _slot(self, item_code: str, clause: str, indicator: str | None, has: str, ids: str, pts: str,
               txt: str) -> str:
@@ -195,16 +139,16 @@ class _Compiler:
                 self.lasts += [("asmt_scores", "asmt_score"), ("asmt_ids", "asmt_id")]
                 pre.append(("ASSESSMENT", "年度考核得分", None, "a.asmt_id IS NOT NULL",
                             "ARRAY[a.asmt_id]", "coalesce(a.asmt_score, 0::numeric)",
-                            f"'年度考核得分 ' || {_pts('a.asmt_score')} || ' 分'"))
+                            f"'年度考核得分 ' || {points_text('a.asmt_score')} || ' 分'"))
             penalty_sign = 1 if src is ScoreSource.POINTS else -1
             verbs = ("记", "减记") if src is ScoreSource.POINTS else ("扣", "加")
             for item in rs.deductions:
                 key = self._agg_item(item)
-                has, pts, txt = self._item_exprs(item, key, penalty_sign, verbs[0])
+                has, pts, txt = item_line_sql(item, key, penalty_sign, verbs[0])
                 pre.append((item.code, item.clause, None, has, f"a.{key}_ids", pts, txt))
             for item in rs.bonuses:
                 key = self._agg_item(item)
-                has, pts, txt = self._item_exprs(item, key, -penalty_sign, verbs[1])
+                has, pts, txt = item_line_sql(item, key, -penalty_sign, verbs[1])
                 pre.append((item.code, item.clause, None, has, f"a.{key}_ids", pts, txt))
 
         # each line's points once (pp_), their sum once (raw0), the floor once (s1): later layers refer to them
@@ -216,13 +160,13 @@ class _Compiler:
         if rs.floor is not None:
             f = sql_numeric(rs.floor)
             post.append(("FLOOR", "", None, f"a.raw0 < {f}", "NULL::uuid[]", f"({f} - a.raw0)",
-                         f"'得分 ' || {_pts('a.raw0')} || ' 低于下限，按 ' || {_pts(f)} || ' 分计'"))
+                         f"'得分 ' || {points_text('a.raw0')} || ' 低于下限，按 ' || {points_text(f)} || ' 分计'"))
             s1 = f"GREATEST(a.raw0, {f})"
         score = "a.s1"
         if rs.ceiling is not None:
             c = sql_numeric(rs.ceiling)
             post.append(("CEILING", "", None, f"a.s1 > {c}", "NULL::uuid[]", f"({c} - a.s1)",
-                         f"'得分 ' || {_pts('a.s1')} || ' 高于上限，按 ' || {_pts(c)} || ' 分计'"))
+                         f"'得分 ' || {points_text('a.s1')} || ' 高于上限，按 ' || {points_text(c)} || ' 分计'"))
             score = f"LEAST(a.s1, {c})"
 
         excluded = self._excluded()
@@ -253,25 +197,26 @@ class _Compiler:
         for items, sign, verb in ((ind.deductions, -1, "扣"), (ind.bonuses, 1, "加")):
             for item in items:
                 key = self._agg_item(item)
-                has, pts, txt = self._item_exprs(item, key, sign, verb)
+                has, pts, txt = item_line_sql(item, key, sign, verb)
                 raw.append((item.code, item.clause, has, f"a.{key}_ids", pts, txt))
         unclamped = "(" + " + ".join([sql_numeric(ind.base), *(r[4] for r in raw)]) + ")"
         clamped = f"LEAST(GREATEST({unclamped}, 0::numeric), 100::numeric)"
         raw.append((f"{ind.code}.CLAMP", ind.clause or "", f"{clamped} <> {unclamped}", "NULL::uuid[]",
                     f"({clamped} - {unclamped})",
-                    f"'指标得分 ' || {_pts(unclamped)} || ' 超出 0–100，按 ' || {_pts(clamped)} || ' 分计'"))
+                    f"'指标得分 ' || {points_text(unclamped)} || ' 超出 0–100，按 ' || {points_text(clamped)} "
+                    "|| ' 分计'"))
         head = f"[{ind.name}，权重 {_py_pts(ind.weight)}/{_py_pts(total_w)}] "
         out: list[tuple[str, str, str | None, str, str, str, str]] = []
         for code, clause, has, ids, pts, txt in raw:
             weighted = f"round({pts} * {sql_numeric(ind.weight)} / {sql_numeric(total_w)}, 2)"
-            text = (f"{sql_text(head)} || {txt} || '（指标内 ' || {_pts(pts)} || ' 分，折合 ' || {_pts(weighted)} "
-                    f"|| ' 分）'")
+            text = (f"{sql_text(head)} || {txt} || '（指标内 ' || {points_text(pts)} || ' 分，折合 ' "
+                    f"|| {points_text(weighted)} || ' 分）'")
             out.append((code, clause, ind.code, has, ids, weighted, text))
         return out
 
     @staticmethod
     def _band(b: Band, expr: str) -> str:
-        return _within(expr, b.lower, b.upper, b.lower_inclusive, b.upper_inclusive)
+        return within_sql(expr, b.lower, b.upper, b.lower_inclusive, b.upper_inclusive)
 
     def _excluded(self) -> list[tuple[str, str, str, str]]:
         out = []
