@@ -1,7 +1,7 @@
 """信用评价: rule sets in the database, evaluating subjects and whole cycles, results as of any instant.
 
 One subject (real time) is evaluated by the pure engine over facts loaded from the archive; a region's
-cycle is evaluated set-based by the SQL that ``domain.rules.evaluation.sqlgen`` compiles from the rule set,
+cycle is evaluated set-based by the SQL that ``domain.rules.evaluation.cycle_sql`` compiles from the rule set,
 which gives the same scores, grades and report lines. Results are immutable: a re-evaluation of the same
 subject and cycle supersedes the previous result, so ``result_as_of`` can return what stood at any instant.
 

@@ -18,7 +18,8 @@ from domain.errors import Conflict, InvalidInput
 from domain.evaluation.rulesets import StoredRuleSet, get_ruleset, validate_ruleset
 from domain.events import EventType
 from domain.rules.catalog import Grade
-from domain.rules.evaluation.sqlgen import compile_cycle, measures_sql
+from domain.rules.evaluation.cycle_sql import compile_cycle
+from domain.rules.evaluation.measures_sql import measures_sql
 from tenants import region_tree
 
 # ---------------------------------------------------------------------------------------------- the cycle

@@ -19,7 +19,7 @@ from domain.rules.evaluation import (
     RecordFact,
     SubjectFacts,
 )
-from domain.rules.evaluation.sqlgen import repaired_on_sql
+from domain.rules.evaluation.record_usability_sql import repaired_on_sql
 from domain.subjects import SubjectRow
 
 # -------------------------------------------------------------------------------------------------- facts

@@ -143,9 +143,9 @@ def usable_until(*, category: RecordCategory, published_until: datetime | None, 
     window is the one its publication chose (the collecting department's choice); an unpublished one gets
     the default window (``NEGATIVE_DEFAULT_MONTHS``) from its confirmation. Either way it lasts at least to
     the end of the penalty, and the window is open at its end, so the last usable day is the day before the
-    instant it closes. ``sqlgen.usable_sql`` is generated from the same constants; a test holds the two equal
-    at the edges. Joint punishment under another law may follow that law (art.24, second sentence); that is
-    for the caller to decide, not modelled.
+    instant it closes. ``record_usability_sql.usable_sql`` is generated from the same constants; a test holds
+    the two equal at the edges. Joint punishment under another law may follow that law (art.24, second
+    sentence); that is for the caller to decide, not modelled.
     """
     if category is not RecordCategory.DISHONESTY:
         return None

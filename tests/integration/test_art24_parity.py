@@ -13,7 +13,7 @@ import pytest
 
 from domain.rules.catalog import RecordCategory
 from domain.rules.disclosure import CHINA_STANDARD_TIME, usable_on, usable_until
-from domain.rules.evaluation.sqlgen import confirmed_usable_sql, usable_sql
+from domain.rules.evaluation.record_usability_sql import confirmed_usable_sql, usable_sql
 
 US = timedelta(microseconds=1)
 

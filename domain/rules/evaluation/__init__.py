@@ -24,9 +24,9 @@ from domain.rules.evaluation.ruleset import (
     ScoreRange,
     ScoreSource,
     Tier,
-    parse_ruleset,
-    ruleset_to_dict,
 )
+from domain.rules.evaluation.ruleset_parser import parse_ruleset
+from domain.rules.evaluation.ruleset_serialiser import ruleset_to_dict
 from domain.rules.evaluation.shipped import shipped_ruleset, shipped_rulesets
 
 __all__ = [

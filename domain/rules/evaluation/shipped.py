@@ -7,7 +7,8 @@ from functools import cache
 from importlib.resources import files
 
 from domain.errors import NotFound
-from domain.rules.evaluation.ruleset import RuleSet, parse_ruleset
+from domain.rules.evaluation.ruleset import RuleSet
+from domain.rules.evaluation.ruleset_parser import parse_ruleset
 
 
 def shipped_rulesets() -> list[RuleSet]:

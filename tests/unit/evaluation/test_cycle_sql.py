@@ -6,7 +6,8 @@ import copy
 from datetime import date
 
 from domain.rules.evaluation import parse_ruleset, ruleset_to_dict, shipped_ruleset, shipped_rulesets
-from domain.rules.evaluation.sqlgen import compile_cycle, cycle_args, measures_sql
+from domain.rules.evaluation.cycle_sql import compile_cycle, cycle_args
+from domain.rules.evaluation.measures_sql import measures_sql
 
 WUSHAN = shipped_ruleset("cq-wushan-outpatient-pharmacy")
 

@@ -5,7 +5,9 @@ its base, score, grade, exclusion and, for every possible report line, whether t
 record ids, points and explanation. It mirrors ``engine.evaluate`` exactly (same lines, same order, same
 text), each item becoming an aggregate with a FILTER over the subject's usable records of the cycle:
 ``per_occurrence`` a count, ``amount_tiers`` a sum looked up in a CASE, ``record_points`` a sum.
-``lines_sql`` turns the wide rows (stored in a table first) into numbered report lines.
+``lines_sql`` turns the wide rows (stored in a table first) into numbered report lines. Which records are
+usable comes from ``record_usability_sql``, each item's line from ``item_sql``, and the measures of the graded
+rows from ``measures_sql``.
 
 Rule-set constants are inlined as quoted SQL literals (the rule set is validated data); the region prefix,
 cycle bounds and as-of date are parameters: $1 LIKE pattern, $2 cycle start, $3 cycle end, $4 as-of date.
@@ -17,9 +19,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.rules.catalog import RecordCategory, RecordKind, SubjectClass
-from domain.rules.disclosure import NEGATIVE_DEFAULT_MONTHS
-from domain.rules.evaluation.ruleset import Band, Indicator, Item, ItemMode, RuleSet, ScoreSource, Tier
+from domain.rules.catalog import RecordCategory, SubjectClass
+from domain.rules.evaluation.item_sql import item_line_sql, kinds_filter, points_text, within_sql
+from domain.rules.evaluation.record_usability_sql import (
+    confirmed_usable_sql,
+    published_sql,
+    repaired_on_sql,
+    usable_sql,
+)
+from domain.rules.evaluation.ruleset import Band, Indicator, Item, ItemMode, RuleSet, ScoreSource
+from domain.rules.evaluation.sql_literals import sql_numeric, sql_text
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class CycleSql:
         """SELECT (result_id, subject_id, region_code, line_no, item_code, clause, indicator_code, record_ids,
         points, explanation) from the wide rows stored in ``table`` (which has a ``result_id`` column)."""
         values = ",\n    ".join(
-            f"({s.slot}, {_q(s.item_code)}, {_q(s.clause)}, {_q(s.indicator_code)}, c.has_{s.slot}, "
+            f"({s.slot}, {sql_text(s.item_code)}, {sql_text(s.clause)}, {sql_text(s.indicator_code)}, c.has_{s.slot}, "
             f"c.ids_{s.slot}, c.pts_{s.slot}, c.txt_{s.slot})"
             for s in self.slots
         )
@@ -69,36 +78,6 @@ def compile_cycle(ruleset: RuleSet, *, region_prefix: str, cycle_year: int, as_o
                                                            as_of=as_of))
 
 
-# ------------------------------------------------------------------------------------------------ helpers
-
-
-def _q(text: str | None) -> str:
-    """A SQL string literal (standard_conforming_strings: only quotes need doubling)."""
-    return "NULL::text" if text is None else "'" + text.replace("'", "''") + "'"
-
-
-def _n(value: Decimal) -> str:
-    return f"{format(value, 'f')}::numeric"
-
-
-def _pts(expr: str) -> str:
-    # engine._pts: 10 not 10.00, 2.5 not 2.50
-    return f"trim_scale({expr})::text"
-
-
-def _within(expr: str, lower: Decimal | None, upper: Decimal | None, lo_inc: bool, hi_inc: bool) -> str:
-    parts = []
-    if lower is not None:
-        parts.append(f"{expr} {'>=' if lo_inc else '>'} {_n(lower)}")
-    if upper is not None:
-        parts.append(f"{expr} {'<=' if hi_inc else '<'} {_n(upper)}")
-    return " AND ".join(parts) or "true"
-
-
-def _kinds(kinds: tuple[RecordKind, ...]) -> str:
-    return "rec.kind IN (" + ", ".join(_q(str(k)) for k in kinds) + ")"
-
-
 class _Compiler:
     def __init__(self, ruleset: RuleSet, cycle_year: int) -> None:
         self.rs = ruleset
@@ -116,7 +95,7 @@ class _Compiler:
         """Add the aggregates of ``item``; return their column prefix."""
         self.n += 1
         key = f"i{self.n}"
-        flt = f"FILTER (WHERE {_kinds(item.kinds)})"
+        flt = f"FILTER (WHERE {kinds_filter(item.kinds)})"
         self.aggs.append((f"count(rec.record_id) {flt}", f"{key}_n", "0"))
         self.aggs.append((f"array_agg(rec.record_id ORDER BY rec.occurred_on, rec.record_id) {flt}", f"{key}_ids",
                           None))
@@ -125,40 +104,6 @@ class _Compiler:
         elif item.mode is ItemMode.RECORD_POINTS:
             self.aggs.append((f"coalesce(sum(rec.points) {flt}, 0)", f"{key}_sum", "0"))
         return key
-
-    def _item_exprs(self, item: Item, key: str, sign: int, verb: str) -> tuple[str, str, str]:
-        """(has, signed points, explanation) expressions of an item's line over the aggregate row."""
-        has = f"a.{key}_n > 0"
-        if item.mode is ItemMode.PER_OCCURRENCE:
-            each = item.points_each or Decimal(0)
-            raw = f"(a.{key}_n * {_n(each)})"
-            head = f"{_q(item.name)} || ' ' || a.{key}_n || ' 次，每次{verb}' || {_pts(_n(each))} || '分'"
-        elif item.mode is ItemMode.AMOUNT_TIERS:
-            total = f"a.{key}_total"
-            raw = "(CASE " + " ".join(f"WHEN {self._tier(t, total)} THEN {_n(t.points)}" for t in item.tiers)
-            raw += " ELSE 0::numeric END)"
-            where = "(CASE " + " ".join(
-                f"WHEN {self._tier(t, total)} THEN {_q('' if t.label is None else f'（{t.label}）')}"
-                for t in item.tiers) + " ELSE '' END)"
-            found = "(" + " OR ".join(f"({self._tier(t, total)})" for t in item.tiers) + ")"
-            head = (f"{_q(item.name)} || '合计 ' || to_char({total}, 'FM999,999,999,999,999,990.00') || ' 元' "
-                    f"|| {where} || CASE WHEN {found} THEN '{verb}' || {_pts(raw)} || '分' "
-                    f"ELSE '，不在计分档内，不{verb}分' END")
-        else:
-            raw = f"a.{key}_sum"
-            head = f"{_q(item.name)} || ' ' || a.{key}_n || ' 条，合计{verb}' || {_pts(raw)} || '分'"
-        capped = raw if item.cap is None else f"LEAST({raw}, {_n(item.cap)})"
-        text = head
-        if item.cap is not None:
-            text += f" || CASE WHEN {capped} <> {raw} THEN '，本项最多{verb}' || {_pts(capped)} || '分' ELSE '' END"
-        if item.mode is not ItemMode.AMOUNT_TIERS:
-            text += f" || '，共{verb}' || {_pts(capped)} || '分'"
-        points = f"(CASE WHEN {has} THEN {sign} * {capped} ELSE 0::numeric END)"
-        return has, points, text
-
-    @staticmethod
-    def _tier(t: Tier, total: str) -> str:
-        return _within(total, t.lower, t.upper, t.lower_inclusive, t.upper_inclusive)
 
     def _slot(self, item_code: str, clause: str, indicator: str | None, has: str, ids: str, pts: str,
               txt: str) -> str:
@@ -180,11 +125,11 @@ class _Compiler:
             total_w = rs.total_weight or Decimal(100)
             base = sum(((i.base * i.weight / total_w).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
                         for i in rs.indicators), Decimal(0))
-            base_sql = _n(base)
+            base_sql = sql_numeric(base)
             for ind in rs.indicators:
                 pre.extend(self._indicator(ind, total_w))
         else:
-            base_sql = _n(rs.base_score)
+            base_sql = sql_numeric(rs.base_score)
             if src is ScoreSource.ASSESSMENT:
                 # the latest assessment counts: the last of the ascending arrays (see _sql)
                 self.aggs.append(("array_agg(rec.score ORDER BY rec.occurred_on, rec.record_id) "
@@ -194,16 +139,16 @@ class _Compiler:
                 self.lasts += [("asmt_scores", "asmt_score"), ("asmt_ids", "asmt_id")]
                 pre.append(("ASSESSMENT", "年度考核得分", None, "a.asmt_id IS NOT NULL",
                             "ARRAY[a.asmt_id]", "coalesce(a.asmt_score, 0::numeric)",
-                            f"'年度考核得分 ' || {_pts('a.asmt_score')} || ' 分'"))
+                            f"'年度考核得分 ' || {points_text('a.asmt_score')} || ' 分'"))
             penalty_sign = 1 if src is ScoreSource.POINTS else -1
             verbs = ("记", "减记") if src is ScoreSource.POINTS else ("扣", "加")
             for item in rs.deductions:
                 key = self._agg_item(item)
-                has, pts, txt = self._item_exprs(item, key, penalty_sign, verbs[0])
+                has, pts, txt = item_line_sql(item, key, penalty_sign, verbs[0])
                 pre.append((item.code, item.clause, None, has, f"a.{key}_ids", pts, txt))
             for item in rs.bonuses:
                 key = self._agg_item(item)
-                has, pts, txt = self._item_exprs(item, key, -penalty_sign, verbs[1])
+                has, pts, txt = item_line_sql(item, key, -penalty_sign, verbs[1])
                 pre.append((item.code, item.clause, None, has, f"a.{key}_ids", pts, txt))
 
         # each line's points once (pp_), their sum once (raw0), the floor once (s1): later layers refer to them
@@ -213,36 +158,36 @@ class _Compiler:
         s1 = "a.raw0"
         post: list[tuple[str, str, str | None, str, str, str, str]] = []
         if rs.floor is not None:
-            f = _n(rs.floor)
+            f = sql_numeric(rs.floor)
             post.append(("FLOOR", "", None, f"a.raw0 < {f}", "NULL::uuid[]", f"({f} - a.raw0)",
-                         f"'得分 ' || {_pts('a.raw0')} || ' 低于下限，按 ' || {_pts(f)} || ' 分计'"))
+                         f"'得分 ' || {points_text('a.raw0')} || ' 低于下限，按 ' || {points_text(f)} || ' 分计'"))
             s1 = f"GREATEST(a.raw0, {f})"
         score = "a.s1"
         if rs.ceiling is not None:
-            c = _n(rs.ceiling)
+            c = sql_numeric(rs.ceiling)
             post.append(("CEILING", "", None, f"a.s1 > {c}", "NULL::uuid[]", f"({c} - a.s1)",
-                         f"'得分 ' || {_pts('a.s1')} || ' 高于上限，按 ' || {_pts(c)} || ' 分计'"))
+                         f"'得分 ' || {points_text('a.s1')} || ' 高于上限，按 ' || {points_text(c)} || ' 分计'"))
             score = f"LEAST(a.s1, {c})"
 
         excluded = self._excluded()
         # an excluded subject gets exactly one line, saying why; no other line of the rule set
         for ex_code, ex_clause, ex_text, _ in excluded:
-            self._slot(ex_code, ex_clause, None, f"a.excluded_reason = {_q(ex_code)}", "NULL::uuid[]",
-                       "0::numeric", _q(f"不参与信用评价：{ex_text}"))
+            self._slot(ex_code, ex_clause, None, f"a.excluded_reason = {sql_text(ex_code)}", "NULL::uuid[]",
+                       "0::numeric", sql_text(f"不参与信用评价：{ex_text}"))
         if src is ScoreSource.ASSESSMENT:
             self._slot("NO_ASSESSMENT", "", None, "a.excluded_reason = 'no_assessment'", "NULL::uuid[]",
-                       "0::numeric", _q(f"{self.year} 年度无可用的年度考核得分，无法评定等级"))
+                       "0::numeric", sql_text(f"{self.year} 年度无可用的年度考核得分，无法评定等级"))
         for k, (code, clause, indicator_code, has, ids, _, txt) in enumerate(pre, 1):
             self._slot(code, clause, indicator_code, f"a.excluded_reason IS NULL AND ({has})", ids, f"a.pp_{k}", txt)
         for code, clause, indicator_code, has, ids, pts, txt in post:
             self._slot(code, clause, indicator_code, f"a.excluded_reason IS NULL AND ({has})", ids,
                        f"(CASE WHEN {has} THEN {pts} ELSE 0::numeric END)", txt)
 
-        exclusion_case = "CASE " + " ".join(f"WHEN {cond} THEN {_q(code)}" for code, _, _, cond in excluded)
+        exclusion_case = "CASE " + " ".join(f"WHEN {cond} THEN {sql_text(code)}" for code, _, _, cond in excluded)
         if src is ScoreSource.ASSESSMENT:
             exclusion_case += " WHEN a.asmt_id IS NULL THEN 'no_assessment'"
         exclusion_case = "NULL::text" if exclusion_case == "CASE " else exclusion_case + " ELSE NULL END"
-        grade = "CASE " + " ".join(f"WHEN {self._band(b, 'a.score0')} THEN {_q(str(b.grade))}"
+        grade = "CASE " + " ".join(f"WHEN {self._band(b, 'a.score0')} THEN {sql_text(str(b.grade))}"
                                    for b in rs.bands) + " END"
         return CycleSql(select=self._sql(base_sql, raw_score, s1, score, exclusion_case, grade), args=args,
                         slots=tuple(self.slots))
@@ -252,31 +197,32 @@ class _Compiler:
         for items, sign, verb in ((ind.deductions, -1, "扣"), (ind.bonuses, 1, "加")):
             for item in items:
                 key = self._agg_item(item)
-                has, pts, txt = self._item_exprs(item, key, sign, verb)
+                has, pts, txt = item_line_sql(item, key, sign, verb)
                 raw.append((item.code, item.clause, has, f"a.{key}_ids", pts, txt))
-        unclamped = "(" + " + ".join([_n(ind.base), *(r[4] for r in raw)]) + ")"
+        unclamped = "(" + " + ".join([sql_numeric(ind.base), *(r[4] for r in raw)]) + ")"
         clamped = f"LEAST(GREATEST({unclamped}, 0::numeric), 100::numeric)"
         raw.append((f"{ind.code}.CLAMP", ind.clause or "", f"{clamped} <> {unclamped}", "NULL::uuid[]",
                     f"({clamped} - {unclamped})",
-                    f"'指标得分 ' || {_pts(unclamped)} || ' 超出 0–100，按 ' || {_pts(clamped)} || ' 分计'"))
+                    f"'指标得分 ' || {points_text(unclamped)} || ' 超出 0–100，按 ' || {points_text(clamped)} "
+                    "|| ' 分计'"))
         head = f"[{ind.name}，权重 {_py_pts(ind.weight)}/{_py_pts(total_w)}] "
         out: list[tuple[str, str, str | None, str, str, str, str]] = []
         for code, clause, has, ids, pts, txt in raw:
-            weighted = f"round({pts} * {_n(ind.weight)} / {_n(total_w)}, 2)"
-            text = (f"{_q(head)} || {txt} || '（指标内 ' || {_pts(pts)} || ' 分，折合 ' || {_pts(weighted)} "
-                    f"|| ' 分）'")
+            weighted = f"round({pts} * {sql_numeric(ind.weight)} / {sql_numeric(total_w)}, 2)"
+            text = (f"{sql_text(head)} || {txt} || '（指标内 ' || {points_text(pts)} || ' 分，折合 ' "
+                    f"|| {points_text(weighted)} || ' 分）'")
             out.append((code, clause, ind.code, has, ids, weighted, text))
         return out
 
     @staticmethod
     def _band(b: Band, expr: str) -> str:
-        return _within(expr, b.lower, b.upper, b.lower_inclusive, b.upper_inclusive)
+        return within_sql(expr, b.lower, b.upper, b.lower_inclusive, b.upper_inclusive)
 
     def _excluded(self) -> list[tuple[str, str, str, str]]:
         out = []
         for ex in self.rs.exclusions:
             if ex.agreement_end_reason is not None:
-                cond = f"a.end_reason = {_q(str(ex.agreement_end_reason))}"
+                cond = f"a.end_reason = {sql_text(str(ex.agreement_end_reason))}"
             else:
                 # "不足6个月" excludes; exactly 6 months is evaluated (002 art.26)
                 cond = f"a.months < {ex.min_business_months}"
@@ -285,17 +231,17 @@ class _Compiler:
 
     def _scope_filter(self) -> str:
         rs = self.rs
-        classes = "s.subject_class IN (" + ", ".join(_q(str(c)) for c in rs.subject_classes) + ")"
+        classes = "s.subject_class IN (" + ", ".join(sql_text(str(c)) for c in rs.subject_classes) + ")"
         if rs.service_scopes is None:
             return classes
         # RuleSet.applies_to: the scope filter only speaks to medical institutions
-        scopes = ", ".join(_q(str(s)) for s in rs.service_scopes)
-        mi = _q(str(SubjectClass.MEDICAL_INSTITUTION))
+        scopes = ", ".join(sql_text(str(s)) for s in rs.service_scopes)
+        mi = sql_text(str(SubjectClass.MEDICAL_INSTITUTION))
         return (f"{classes} AND (s.service_scope IN ({scopes}) OR "
                 f"(s.service_scope IS NULL AND s.subject_class <> {mi}))")
 
     def _sql(self, base: str, raw: str, s1: str, score: str, exclusion_case: str, grade: str) -> str:
-        dishonesty = _q(str(RecordCategory.DISHONESTY))
+        dishonesty = sql_text(str(RecordCategory.DISHONESTY))
         aggs = "".join(f",\n               {expr} AS {name}" for expr, name, _ in self.aggs)
         outer = "".join(f", g.{name}" if default is None else f", coalesce(g.{name}, {default}) AS {name}"
                         for _, name, default in self.aggs)
@@ -363,107 +309,8 @@ SELECT a.subject_id, a.region_code, a.subject_class, a.service_scope,
 FROM w AS a"""
 
 
-def published_sql() -> str:
-    """SELECT (item_id, public_until): the disclosure window of each dishonesty record that was published, from
-    its latest publication (a later withdrawal takes it out of view early but does not reset its window)."""
-    return ("SELECT DISTINCT ON (p.item_id) p.item_id, p.public_until FROM publication p "
-            f"WHERE p.item_type = 'record' AND p.category = {_q(str(RecordCategory.DISHONESTY))} "
-            "AND p.published_at IS NOT NULL AND p.public_until IS NOT NULL ORDER BY p.item_id, p.published_at DESC")
-
-
-def _bounds(as_of: str) -> tuple[str, str]:
-    # plain timestamp comparisons settle nearly every record without converting it to China time: a window
-    # of 12 calendar months is a year give or take a leap day, so 3 days either side leaves no doubt
-    day = f"{as_of}::timestamp"
-    late = f"(({day} - interval '{_NEGATIVE_MONTHS} months' + interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
-    early = f"(({day} - interval '{_NEGATIVE_MONTHS} months' - interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
-    return late, early
-
-
-def usable_sql(record: str, version: str, as_of: str, published_until: str) -> str:
-    """Whether a dishonesty record may still be used on ``as_of`` (001 art.24), as ``disclosure.usable_until``
-    decides: within the window its publication chose when it was published (``published_until``, the collecting
-    department's choice), else within the default window ``disclosure.window_for`` gives it, 12 calendar
-    months (China time) from its confirmation; and never before the day after its penalty ends. The window
-    is open at its end, so the record counts on ``as_of`` while the window's end (local time) is after that
-    day's midnight.
-
-    A record is confirmed no earlier than it was entered and no later than its last update, so entry and
-    update times settle nearly every record; NULL means the confirmation instant decides
-    (``confirmed_usable_sql``). Without that lookup the test runs in parallel workers.
-    """
-
-    def window(ts: str) -> str:
-        return f"((({ts}) AT TIME ZONE 'Asia/Shanghai') + interval '{_NEGATIVE_MONTHS} months')"
-
-    day = f"{as_of}::timestamp"
-    # plain timestamp comparisons settle nearly every record without converting it to China time: a window
-    # of 12 calendar months is a year give or take a leap day, so 3 days either side leaves no doubt
-    late = f"(({day} - interval '{_NEGATIVE_MONTHS} months' + interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
-    early = f"(({day} - interval '{_NEGATIVE_MONTHS} months' - interval '3 days') AT TIME ZONE 'Asia/Shanghai')"
-    return (f"(CASE WHEN ({version}.penalty_until + 1)::timestamp > {day} THEN true "
-            f"WHEN {published_until} IS NOT NULL THEN ({published_until} AT TIME ZONE 'Asia/Shanghai') > {day} "
-            f"WHEN {record}.entered_at > {late} THEN true "
-            f"WHEN {record}.updated_at < {early} THEN false "
-            f"WHEN {window(f'{record}.entered_at')} > {day} THEN true "
-            f"WHEN {window(f'{record}.updated_at')} <= {day} THEN false "
-            "ELSE NULL END)")
-
-
-def repaired_on_sql(record: str) -> str:
-    """The day (China time) a record's credit repair was first approved, or NULL: ``RecordFact.repaired_on``, read
-    the same way by ``domain.evaluation.facts`` and by the cycle (a revoked repair's status is 'revoked')."""
-    return (f"(SELECT min((ra.decided_at AT TIME ZONE 'Asia/Shanghai')::date) FROM repair_application ra "
-            f"WHERE ra.record_id = {record}.id AND ra.status = 'approved')")
-
-
-def confirmed_usable_sql(rec: str, as_of: str) -> str:
-    """For a record ``usable_sql`` left undecided (``rec`` has ``record_id`` and ``effective_version``): whether
-    the default window from its confirmation is still open on ``as_of``."""
-    confirmed = (f"SELECT max(e.at) FROM record_event e WHERE e.record_id = {rec}.record_id "
-                 f"AND e.to_status = 'confirmed' AND e.version = {rec}.effective_version")
-    return (f"coalesce(((({confirmed}) AT TIME ZONE 'Asia/Shanghai') + interval '{_NEGATIVE_MONTHS} months') "
-            f"> {as_of}::timestamp, true)")
-
-
-# 001 art.24: the same constant disclosure.usable_until uses, so the SQL and the Python rule cannot drift.
-_NEGATIVE_MONTHS = NEGATIVE_DEFAULT_MONTHS
-
-
 def _py_pts(value: Decimal) -> str:
     if value == value.to_integral_value():
         return str(int(value))
     return format(value.normalize(), "f")
 
-
-def measures_sql(ruleset: RuleSet, *, table: str, cycle_year: int) -> str | None:
-    """SELECT the applied measures (as ``measures.measures_for`` picks them) of the graded rows in ``table``;
-    None when the rule set has no measures."""
-    import json
-
-    from domain.rules.evaluation.measures import measure_params_to_dict
-
-    if not ruleset.measures:
-        return None
-    applies_in = cycle_year + ruleset.cycle.apply_offset_years
-    rows = []
-    for m in ruleset.measures:
-        grades = "ARRAY[" + ", ".join(_q(str(g)) for g in m.grades) + "]"
-        classes = "NULL::text[]" if m.subject_classes is None else (
-            "ARRAY[" + ", ".join(_q(str(c)) for c in m.subject_classes) + "]::text[]")
-        scopes = "NULL::text[]" if m.service_scopes is None else (
-            "ARRAY[" + ", ".join(_q(str(s)) for s in m.service_scopes) + "]::text[]")
-        params = _q(json.dumps(measure_params_to_dict(m.params), ensure_ascii=False)) + "::jsonb"
-        rows.append(f"({_q(m.code)}, {grades}, {classes}, {scopes}, {_q(m.description)}, {_q(m.clause)}, "
-                    f"{params}, {'true' if m.discretionary else 'false'}, {_q(m.condition)})")
-    values = ",\n    ".join(rows)
-    # service_scope = ANY(scopes) is NULL for a subject without a scope: measures_for leaves those out too
-    return f"""SELECT c.result_id, m.code, c.subject_id, c.region_code, c.grade, m.description, m.clause, m.params,
-       m.discretionary, m.condition, {applies_in} AS applies_in_year
-FROM {table} c JOIN (VALUES
-    {values}
-) AS m(code, grades, classes, scopes, description, clause, params, discretionary, condition)
-  ON c.grade = ANY(m.grades)
- AND (m.classes IS NULL OR c.subject_class = ANY(m.classes))
- AND (m.scopes IS NULL OR coalesce(c.service_scope = ANY(m.scopes), false))
-WHERE c.grade IS NOT NULL"""
