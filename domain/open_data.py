@@ -47,6 +47,10 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("payload", "i.public_payload"),
 )
 HEADER = tuple(name for name, _ in COLUMNS)
+# Timestamps are written as the API writes them: ISO 8601 in Beijing time (+08:00), the export's TimeZone; in CSV
+# through to_json, since a timestamptz's own text form has a space and a bare "+08".
+_TIMESTAMPS = frozenset({"published_at", "public_until"})
+EXPORT_TIME_ZONE = "Asia/Shanghai"
 
 # Taken down: withdrawn after publication, or past the end of its window (announced by the expiry job).
 TAKEDOWN_TYPES = (str(EventType.PUBLICATION_WITHDRAWN), str(EventType.PUBLICATION_EXPIRED))
@@ -73,11 +77,15 @@ def region_prefix(region_code: str) -> str:
 def export_sql(fmt: ExportFormat) -> str:
     """The export's ``SELECT`` over the public view ($1: the subtree prefix), in id order."""
     if fmt is ExportFormat.CSV:
-        select = ", ".join(f"{sql} AS {name}" for name, sql in COLUMNS)
+        select = ", ".join(f"{_iso(sql) if name in _TIMESTAMPS else sql} AS {name}" for name, sql in COLUMNS)
     else:
         pairs = ", ".join(f"'{name}', {sql}" for name, sql in COLUMNS)
         select = f"json_build_object('schemaVersion', {SCHEMA_VERSION}, {pairs})::text"
     return f"SELECT {select} FROM public_item i WHERE i.region_code LIKE $1 || '%' ORDER BY i.id"
+
+
+def _iso(sql: str) -> str:
+    return f"(to_json({sql}) #>> '{{}}')"
 
 
 def takedowns_sql() -> str:
@@ -157,7 +165,8 @@ async def _public_stream(db: Database, sql: str, *args: object, header: bool,
     client reads (ended, rolled back, when the stream ends or the client leaves)."""
     session = await db.begin(DbScope(role=PUBLIC_ROLE, actor="open-data"))
     try:
-        await session.execute("SELECT set_config('statement_timeout', $1, true)", str(EXPORT_TIMEOUT_MS))
+        await session.execute("SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true)",
+                              str(EXPORT_TIMEOUT_MS), EXPORT_TIME_ZONE)
         cursor = await feed_cursor(session)
     except BaseException:
         await db.end(session, commit=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -52,6 +53,9 @@ async def http(app: BodyMessages) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+BEIJING_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00")
+
+
 async def _public_ids(conn: asyncpg.Connection, prefix: str) -> set[str]:
     rows = await conn.fetch("SELECT id FROM public_item WHERE region_code LIKE $1 || '%'", prefix)
     return {str(r["id"]) for r in rows}
@@ -71,6 +75,9 @@ async def test_a_regions_csv_lists_every_public_item_under_the_documented_header
     mine = [i for i in items if seeded.institution_name in i["payload"]]
     assert {i["item_type"] for i in mine} == {"record", "result"}
     assert [i["grade"] for i in mine if i["item_type"] == "result"] == ["C"]
+    # Times as the API writes them: ISO 8601 in Beijing time, whatever the server's own time zone
+    assert all(BEIJING_ISO.fullmatch(i["published_at"]) for i in items), items[0]["published_at"]
+    assert all(BEIJING_ISO.fullmatch(i["public_until"]) for i in items if i["public_until"])
     for secret in seeded.secrets:
         assert secret not in answer.text, secret
 
@@ -83,6 +90,7 @@ async def test_a_regions_json_lines_carry_the_same_items_with_the_schema_version
     lines = [json.loads(line) for line in answer.text.splitlines()]
     assert {line["id"] for line in lines} == await _public_ids(conn, "340102")
     assert all(list(line) == ["schemaVersion", *HEADER] and line["schemaVersion"] == 1 for line in lines)
+    assert all(BEIJING_ISO.fullmatch(line["published_at"]) for line in lines)
     person = [line for line in lines if line["payload"]["subject"]["kind"] == "individual"]
     assert person and all(line["institution_code"] is None for line in person)
     for secret in seeded.secrets:
