@@ -333,12 +333,15 @@ def create_app(
             return _json(200, {"data": None, "errors": [errors.error_body(
                 errors.RESPONSE_TOO_LARGE,
                 f"响应超过 {settings.max_response_bytes} 字节的上限：请减少字段或缩小分页。")]})
+        public_changed = context.public_changed
         if context.committed_position is not None:
             # After commit, the consequences (re-grading, take-down, notices) run before the caller hears back,
-            # so it reads its own writes; other processes hear of the commit through NOTIFY.
-            drained = await drain_all(db, CONSUMERS, context.committed_types)
-            if context.public_changed or drained.public_changed:
-                guard.cache.invalidate()
+            # so it reads its own writes; other processes hear of the commit through NOTIFY. A commit whose
+            # events no such consumer follows did not wait for positions; the listeners drain the rest.
+            drained = await drain_all(db, [c for c in CONSUMERS if c.synchronous], context.committed_types)
+            public_changed = public_changed or drained.public_changed
+        if public_changed:
+            guard.cache.invalidate()
         if cache_key is not None and not gql_errors:
             guard.cache.put(cache_key, bytes(answer.body), epoch=epoch)
         return answer

@@ -26,6 +26,7 @@ from domain.events import (
     EventType,
     insert_arguments,
     insert_query,
+    insert_statement,
 )
 from domain.sequencer import Sequencer, sequence
 
@@ -97,6 +98,9 @@ class Session:
         self.last_position: int | None = None  # the newest position written at commit, if any
         self._outbox_id: int | None = None  # the newest pending-outbox id written at commit, until sequenced
         self.sequencer: Sequencer | None = None  # the process's shared sequencer call (None: call it directly)
+        # Whether the commit waits for its events' positions (to drain their consumers before answering); False:
+        # the process's background run sequences them (``Sequencer.nudge``) and ``last_position`` stays None.
+        self.wait_for_positions = True
         self.public_changed = False  # whether a committed event changes what the public sees
         # The types written at commit (consumers follow only these); None once set-based events make it unknown.
         self.event_types: set[EventType] | None = set()
@@ -133,12 +137,30 @@ class Session:
                         ids.append(last)
         self._outbox_id = max(ids, default=None)
 
+    async def commit_with_events(self) -> bool:
+        """Write the events and COMMIT in one simple-query round trip, the events' values written in as literals
+        (``insert_statement``); then have them sequenced in the background. Only when no one waits for their
+        positions, all of them are single events and the transaction was begun by hand; False: it did nothing,
+        take the usual path (``flush_events``, commit, ``sequence_events``)."""
+        if (self.wait_for_positions or not self.pending or self.pending_sql or self.sequencer is None
+                or self.pool is None or not isinstance(self.tx, _Transaction)):
+            return False
+        events, self.pending = self.pending, []
+        async with self._lock:
+            with _span(INSERT_EVENTS):
+                await self.conn.execute(insert_statement(events) + "; COMMIT")
+        self.sequencer.nudge(self.pool)
+        return True
+
     async def sequence_events(self) -> None:
         """After the commit: have the committed events numbered (with whatever else has committed; through the
         process's ``Sequencer`` when there is one), and note the newest of this transaction's in ``last_position``."""
         if self._outbox_id is None:
             return
         mine, self._outbox_id = self._outbox_id, None
+        if not self.wait_for_positions and self.sequencer is not None and self.pool is not None:
+            self.sequencer.nudge(self.pool)
+            return
         try:
             async with self._lock:
                 with _span("sequence events"):
@@ -270,6 +292,8 @@ class _Autocommit:
 async def _finish(session: Session, *, commit: bool) -> None:
     if commit:
         try:
+            if await session.commit_with_events():
+                return
             await session.flush_events()
         except BaseException:
             await session.tx.rollback()
@@ -446,6 +470,7 @@ class Database:
         await self.end(session, commit=True)
 
     async def close(self) -> None:
+        await self.sequencer.close(self.pool)
         await self.pool.close()
         if self.replica is not None:
             await self.replica.close()

@@ -10,6 +10,7 @@ events out to caches, subscriptions and the feed.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -180,12 +181,16 @@ def insert_query(select: str) -> str:
                SELECT max(id) FROM e"""
 
 
-def insert_arguments(events: Sequence[DomainEvent]) -> tuple[list[Any], ...]:
-    """The columns of ``INSERT_EVENTS`` for a batch (audiences as a text literal, since arrays of arrays are
-    not one of unnest's shapes)."""
+def _check(events: Sequence[DomainEvent]) -> None:
     for e in events:
         if (Audience.PUBLIC in e.audience_set()) != (e.public_payload is not None):
             raise ValueError(f"{e.type}: public events, and only they, carry a public payload")
+
+
+def insert_arguments(events: Sequence[DomainEvent]) -> tuple[list[Any], ...]:
+    """The columns of ``INSERT_EVENTS`` for a batch (audiences as a text literal, since arrays of arrays are
+    not one of unnest's shapes)."""
+    _check(events)
     return (
         [str(e.type) for e in events],
         [e.region_code for e in events],
@@ -196,3 +201,29 @@ def insert_arguments(events: Sequence[DomainEvent]) -> tuple[list[Any], ...]:
         [dict(e.payload) for e in events],
         [dict(e.public_payload) if e.public_payload is not None else None for e in events],
     )
+
+
+def _text(value: str) -> str:
+    """``value`` as an escape-string literal: ``E'...'`` reads backslashes the same whatever the session's
+    ``standard_conforming_strings``, so doubling them and the quotes is the whole escaping."""
+    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _uuid(value: uuid.UUID | None) -> str:
+    return "NULL" if value is None else f"'{uuid.UUID(str(value))}'::uuid"
+
+
+def _json(value: Mapping[str, Any] | None) -> str:
+    return "NULL" if value is None else _text(json.dumps(dict(value))) + "::jsonb"
+
+
+def insert_statement(events: Sequence[DomainEvent]) -> str:
+    """The pending-outbox INSERT of ``events`` with their values written in as literals, the same rows as
+    ``INSERT_EVENTS`` with ``insert_arguments`` (and the same JSON as the connection's jsonb codec): a simple
+    query can then carry it together with the COMMIT, one round trip (``Session.commit_with_events``)."""
+    _check(events)
+    rows = [f"({_text(str(e.type))}, {_text(e.region_code)}, {_uuid(e.subject_id)}, {_uuid(e.item_id)}, "
+            f"{_text(e.actor)}, {_text('{' + ','.join(sorted(e.audience_set())) + '}')}::text[], "
+            f"{_json(e.payload)}, {_json(e.public_payload)})" for e in events]
+    return ("INSERT INTO domain_event_pending (type, region_code, subject_id, item_id, actor, audiences, payload, "
+            "public_payload) VALUES " + ", ".join(rows))

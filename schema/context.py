@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from strawberry.dataloader import DataLoader
 
 from domain.access import Access, PrincipalKind
+from domain.consumers import CONSUMERS, waits_for_positions
 from domain.db import Database, Session
 from domain.errors import InvalidInput
 
@@ -67,6 +68,8 @@ class Context:
         """Commit the request's work, or roll all of it back when anything failed."""
         if self._session is not None:
             session, self._session = self._session, None
+            # Positions only when a consumer must run before the caller hears back (api/app.py drains them).
+            session.wait_for_positions = waits_for_positions(CONSUMERS, session.event_types)
             await self.db.end(session, commit=commit)
             if commit:
                 self.committed_position = session.last_position

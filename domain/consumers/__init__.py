@@ -4,7 +4,7 @@ results may be superseded ones that must come down), then take-down, then the no
 from __future__ import annotations
 
 from domain.consumers import credit_lists, joint_punishment, notify, platform_push, regrade, takedown, webhooks
-from domain.consumers.bus import Consumer, Drained, drain, drain_all
+from domain.consumers.bus import Consumer, Drained, drain, drain_all, waits_for_positions
 
 CONSUMERS: tuple[Consumer, ...] = (
     # issue 9: the red and black lists first, so an approved repair takes an entry down as a repair rather than as
@@ -14,4 +14,4 @@ CONSUMERS: tuple[Consumer, ...] = (
     # issue 9: after the take-down, whose withdrawals they follow
     platform_push.CONSUMER, joint_punishment.CONSUMER)
 
-__all__ = ["CONSUMERS", "Consumer", "Drained", "drain", "drain_all"]
+__all__ = ["CONSUMERS", "Consumer", "Drained", "drain", "drain_all", "waits_for_positions"]

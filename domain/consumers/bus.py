@@ -27,6 +27,17 @@ class Consumer:
     name: str
     types: frozenset[EventType]
     handle: Handler
+    # Drained by the writing request before it answers, so its caller reads its own writes (a re-grade, a
+    # take-down). False: only by the listeners after the NOTIFY, within milliseconds (deliveries to elsewhere).
+    synchronous: bool = True
+
+
+def waits_for_positions(consumers: Sequence[Consumer], types: Collection[EventType] | None) -> bool:
+    """Whether a transaction that wrote events of ``types`` (None: unknown) must learn their positions at commit:
+    some consumer that runs before the caller hears back follows one of them."""
+    if types is None:
+        return True
+    return any(c.synchronous and not c.types.isdisjoint(types) for c in consumers)
 
 
 @dataclass

@@ -39,4 +39,6 @@ async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
     await enqueue(session=session, jobs=[(r["id"], 0, 0, 0.0) for r in created])
 
 
-CONSUMER = Consumer(name="webhooks", types=TYPES, handle=handle)
+# Not drained by the writing request: it only queues deliveries, which the worker sends later anyway; the
+# listeners drain it on the sequencer's NOTIFY (domain/sequencer.py).
+CONSUMER = Consumer(name="webhooks", types=TYPES, handle=handle, synchronous=False)

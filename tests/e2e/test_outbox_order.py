@@ -225,3 +225,45 @@ async def test_the_apis_login_role_gets_its_positions_right_after_its_commit(dat
         assert [e.payload["version"] for e in page.events] == [11]
     finally:
         await login.close()
+
+
+async def test_a_commit_nobody_waits_on_sends_its_events_with_the_commit_and_they_are_numbered_in_the_background(
+        db: Database) -> None:
+    before = (await read_after(db, 0)).end_position
+    sent: list[str] = []
+    remove = db.listen(lambda q: sent.append(q.query))
+    try:
+        s = await db.begin(DbScope.system())
+        s.emit(event(7001))
+        s.emit(event(7002))
+        s.wait_for_positions = False  # as a request whose events only the webhooks follow (schema/context.py)
+        await db.end(s, commit=True)
+    finally:
+        remove()
+    assert s.last_position is None
+    # BEGIN with the scope, then the events and the COMMIT together: two round trips in all
+    assert len(sent) == 2 and sent[-1].endswith("; COMMIT") and "domain_event_pending" in sent[-1]
+    for _ in range(100):  # the process's background run numbers them within milliseconds
+        page = await read_after(db, before)
+        if len(page.events) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert [e.payload["version"] for e in page.events] == [7001, 7002]
+
+
+async def test_closing_the_database_numbers_what_its_last_commits_left_to_the_background(
+        database_url: str) -> None:
+    first = await Database.connect(database_url, min_size=1, max_size=2)
+    s = await first.begin(DbScope.system())
+    s.emit(event(7100))
+    s.wait_for_positions = False
+    await first.end(s, commit=True)
+    await first.close()  # a clean shutdown right after the commit
+    conn = await asyncpg.connect(database_url)
+    try:
+        left = await conn.fetchval("SELECT count(*) FROM domain_event_pending")
+        numbered = await conn.fetchval(
+            "SELECT count(*) FROM domain_event WHERE type = 'ruleset.activated' AND payload->>'version' = '7100'")
+    finally:
+        await conn.close()
+    assert (left, numbered) == (0, 1)

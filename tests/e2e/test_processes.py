@@ -156,6 +156,36 @@ async def test_a_subscriber_on_one_process_receives_an_event_committed_through_t
         assert time.monotonic() - sent < 5
 
 
+async def test_a_record_entered_through_one_process_is_queued_for_its_webhook_without_the_request_waiting(
+        servers: tuple[Server, Server], database_url: str) -> None:
+    """Entering a record waits for no consumer (only the webhooks follow it): the request commits its event with
+    the COMMIT, and the listeners queue the delivery once the background run has numbered it."""
+    a, b = servers
+    sid = await _committed(database_url, lambda c: insert_subject(c, region="340104"))
+    async with httpx.AsyncClient() as http:
+        created = await _post(http, a, """mutation { createWebhookSubscription(regionCode: "340104",
+            url: "http://127.0.0.1:9/hooks/yibao", types: [RECORD_ENTERED]) { subscription { id } } }""",
+                              as_=officer("340104"))
+        assert "errors" not in created.json(), created.json()
+        sub = created.json()["data"]["createWebhookSubscription"]["subscription"]["id"]
+        r = await _post(http, b, """mutation($s: ID!) { enterRecord(input: {subjectId: $s, kind: COMMENDATION,
+            content: {title: "区级先进", decidedOn: "2026-01-12"}}) { id } }""", {"s": str(sid)},
+                        as_=officer("340104"))
+        assert "errors" not in r.json(), r.json()
+        record = r.json()["data"]["enterRecord"]["id"]
+
+    async def queued(conn: asyncpg.Connection) -> int:
+        return int(await conn.fetchval(
+            """SELECT count(*) FROM webhook_delivery d JOIN domain_event e ON e.position = d.position
+               WHERE d.subscription_id = $1 AND e.item_id = $2 AND e.type = 'record.entered'""",
+            uuid.UUID(sub), uuid.UUID(record)))
+
+    deadline = time.monotonic() + 5
+    while await _committed(database_url, queued) != 1:
+        assert time.monotonic() < deadline, "the delivery was never queued"
+        await asyncio.sleep(0.05)
+
+
 async def test_a_subscription_to_another_region_is_refused(servers: tuple[Server, Server]) -> None:
     a, _ = servers
     async with websockets.connect(a.base.replace("http://", "ws://") + "/graphql",
