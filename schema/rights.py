@@ -24,8 +24,8 @@ from domain.rules.repair import RepairCondition as _RepairCondition
 from domain.rules.repair import RepairState as _RepairState
 from schema.archive import RecordContentInput
 from schema.context import Context, parse_uuid
+from schema.credit_results import CreditResult
 from schema.enums import RecordKind, labelled
-from schema.evaluation import CreditResult
 from schema.public import PublicationType
 from schema.types import CreditRecordType, Region, SubjectType, region_of
 
