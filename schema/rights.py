@@ -26,7 +26,7 @@ from schema.archive import RecordContentInput
 from schema.context import Context, parse_uuid
 from schema.credit_results import CreditResult
 from schema.enums import RecordKind, labelled
-from schema.public import PublicationType
+from schema.publications import PublicationType
 from schema.types import CreditRecordType, Region, SubjectType, region_of
 
 Info = strawberry.Info[Context, None]

@@ -22,8 +22,10 @@ from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.imports import ImportMutation, ImportQuery
 from schema.integrity import IntegrityQuery
+from schema.notifications import NotificationQuery
 from schema.preparation import preparation
-from schema.public import PublicationMutation, PublicQuery
+from schema.public_queries import PublicQuery
+from schema.publications import PublicationMutation, PublicationQuery
 from schema.representatives import RepresentativeMutation, RepresentativeQuery
 from schema.rights import RightsMutation, RightsQuery
 from schema.webhooks import WebhookMutation, WebhookQuery
@@ -31,9 +33,10 @@ from schema.webhooks import WebhookMutation, WebhookQuery
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 FEDERATION_VERSION = "2.0"
 
-# Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery, ImportQuery)
+# Each capability adds its Query and Mutation classes here, in the order their fields appear in the SDL.
+QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, PublicationQuery, NotificationQuery, EvaluationQuery,
+                              FeedQuery, RightsQuery, IntegrityQuery, ExchangeQuery, WebhookQuery,
+                              RepresentativeQuery, BulkQuery, ImportQuery)
 MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
                                ExchangeMutation, WebhookMutation, RepresentativeMutation,
                                BulkMutation, ImportMutation)
