@@ -10,7 +10,7 @@ from strawberry.types import Info
 from domain import cycle_publication
 from domain.rules.catalog import Grade as _Grade
 from schema.context import Context
-from schema.evaluation import GradeCount, _counts
+from schema.grade_counts import GradeCount, _counts
 from schema.types import Region, region_of
 
 

@@ -50,7 +50,7 @@ PAGE_ARGUMENT = "first"
 # A list that takes no page size and has no bound in the schema (versions, history, report lines ...) counts as
 # this many items: what a record or a result typically has; pages are what bound a response, not these lists.
 UNPAGED_LIST_MAX = 10
-# How many regions ``regions(nameContains:)`` returns at most (schema/archive.py asks the tree for 50).
+# How many regions ``regions(nameContains:)`` returns at most (schema/reference_data.py asks the tree for 50).
 REGION_SEARCH_LIMIT = 50
 
 

@@ -16,27 +16,37 @@ from strawberry.tools import merge_types
 from schema.archive import ArchiveMutation, ArchiveQuery
 from schema.bulk import BulkMutation, BulkQuery
 from schema.clock import SHANGHAI_DATETIME
+from schema.documents import DocumentMutation, DocumentQuery
 from schema.entities import EntityResolution
 from schema.evaluation import EvaluationMutation, EvaluationQuery
 from schema.exchange import ExchangeMutation, ExchangeQuery
 from schema.feed import FeedQuery, FeedSubscription
 from schema.imports import ImportMutation, ImportQuery
 from schema.integrity import IntegrityQuery
+from schema.me import MeQuery
+from schema.my_archive import MyArchiveQuery
+from schema.notifications import NotificationQuery
+from schema.objections import ObjectionMutation, ObjectionQuery
 from schema.preparation import preparation
-from schema.public import PublicationMutation, PublicQuery
+from schema.public_queries import PublicQuery
+from schema.publications import PublicationMutation, PublicationQuery
+from schema.reference_data import ReferenceDataQuery
+from schema.repairs import RepairMutation, RepairQuery
 from schema.representatives import RepresentativeMutation, RepresentativeQuery
-from schema.rights import RightsMutation, RightsQuery
+from schema.subjects import SubjectMutation, SubjectQuery
 from schema.webhooks import WebhookMutation, WebhookQuery
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
 FEDERATION_VERSION = "2.0"
 
-# Each capability adds its Query and Mutation classes here.
-QUERIES: tuple[type, ...] = (ArchiveQuery, PublicQuery, EvaluationQuery, FeedQuery, RightsQuery, IntegrityQuery,
-                              ExchangeQuery, WebhookQuery, RepresentativeQuery, BulkQuery, ImportQuery)
-MUTATIONS: tuple[type, ...] = (ArchiveMutation, PublicationMutation, EvaluationMutation, RightsMutation,
-                               ExchangeMutation, WebhookMutation, RepresentativeMutation,
-                               BulkMutation, ImportMutation)
+# Each capability adds its Query and Mutation classes here, in the order their fields appear in the SDL.
+QUERIES: tuple[type, ...] = (MeQuery, ReferenceDataQuery, SubjectQuery, ArchiveQuery, PublicQuery, PublicationQuery,
+                              NotificationQuery, EvaluationQuery, FeedQuery, ObjectionQuery, RepairQuery,
+                              MyArchiveQuery, DocumentQuery, IntegrityQuery, ExchangeQuery, WebhookQuery,
+                              RepresentativeQuery, BulkQuery, ImportQuery)
+MUTATIONS: tuple[type, ...] = (SubjectMutation, ArchiveMutation, PublicationMutation, EvaluationMutation,
+                               ObjectionMutation, RepairMutation, DocumentMutation, ExchangeMutation, WebhookMutation,
+                               RepresentativeMutation, BulkMutation, ImportMutation)
 
 
 class FederatedSchema(EntityResolution, strawberry.federation.Schema):

@@ -35,7 +35,7 @@ from tenants import Region as RegionData
 from tenants import region_tree
 
 if TYPE_CHECKING:
-    from schema.evaluation import CreditResult
+    from schema.credit_results import CreditResult
 
 
 @strawberry.federation.type(keys=["code"], description="A GB/T 2260 administrative division; a bureau sits on each.")
@@ -288,8 +288,8 @@ class SubjectType:
     @strawberry.field(description="The current credit result (grade, score, report) of the latest evaluated cycle.")
     async def credit_result(
         self, info: strawberry.Info[Context, None]
-    ) -> Annotated[CreditResult, strawberry.lazy("schema.evaluation")] | None:
-        from schema.evaluation import CreditResult
+    ) -> Annotated[CreditResult, strawberry.lazy("schema.credit_results")] | None:
+        from schema.credit_results import CreditResult
 
         found = await info.context.loader("current_results", _current_results).load(self.row.id)
         return CreditResult(result=found) if found else None
