@@ -67,8 +67,19 @@ def _finite_decimal(value: str) -> decimal.Decimal:
     return number
 
 
+_CENT = decimal.Decimal("0.01")
+
+
+def decimal_text(value: decimal.Decimal) -> str:
+    """A Decimal as the API writes it: plain digits with at least two decimal places, never rounded, so a score is
+    "70.00" whether the engine computed 70 or PostgreSQL stored 70.00, and 87.345 stays 87.345."""
+    exact = value.quantize(_CENT) if value.as_tuple().exponent > -2 else value  # type: ignore[operator]
+    return format(exact, "f")
+
+
 FINITE_DECIMAL = dataclasses.replace(
     DecimalDefinition,
+    serialize=decimal_text,
     parse_value=wrap_parser(_finite_decimal, "Decimal", exceptions=(decimal.DecimalException, ValueError),
                             include_error=False, accept_non_string=True),
 )
