@@ -30,7 +30,7 @@ from domain.errors import Forbidden, InvalidInput
 from domain.events import AUDIENCES, EventType
 from domain.publication import RESULT_CATEGORY, ItemType, build_result_payload
 from domain.rules.catalog import Grade, SubjectClass, SubjectKind
-from domain.rules.disclosure import result_window
+from domain.rules.disclosure import beijing_iso, result_window
 from tenants import region_tree
 
 
@@ -210,7 +210,7 @@ def _emit_published(session: Session, *, ids: list[uuid.UUID], actor: str, publi
                     public_until: datetime | None) -> None:
     """One ``publication.published`` per publication this run wrote, with ``publish``'s two payloads."""
     audiences = sorted(str(a) for a in AUDIENCES[EventType.PUBLICATION_PUBLISHED])
-    until = public_until.isoformat() if public_until else None
+    until = beijing_iso(public_until) if public_until else None
     session.emit_query(
         f"""SELECT $1::text, p.region_code, p.subject_id, p.id, $2::text, $3::text[],
                    jsonb_build_object('publicationId', p.id::text, 'itemType', '{ItemType.RESULT}', 'itemId',
@@ -222,5 +222,5 @@ def _emit_published(session: Session, *, ids: list[uuid.UUID], actor: str, publi
             FROM publication p
             WHERE p.id = ANY($6::uuid[])
             ORDER BY p.id""",
-        str(EventType.PUBLICATION_PUBLISHED), actor, audiences, until, published_at.isoformat(), ids)
+        str(EventType.PUBLICATION_PUBLISHED), actor, audiences, until, beijing_iso(published_at), ids)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from domain.db import Database, DbScope
 from domain.events import MAX_BATCH, DomainEvent, EventType
+from domain.rules.disclosure import beijing_iso
 
 ACTOR = "system:expiry"
 
@@ -38,7 +39,7 @@ async def announce_expiries(*, db: Database, batch: int = MAX_BATCH) -> int:
             for r in rows:
                 if r["id"] not in marked:
                     continue
-                until = r["public_until"].isoformat()
+                until = beijing_iso(r["public_until"])
                 s.emit(DomainEvent(
                     type=EventType.PUBLICATION_EXPIRED, region_code=r["region_code"], subject_id=r["subject_id"],
                     item_id=r["id"], actor=ACTOR,

@@ -22,6 +22,7 @@ import httpx
 
 from domain.db import Database, DbScope
 from domain.events import EVENT_COLUMNS, StoredEvent
+from domain.rules.disclosure import beijing_iso
 from domain.rules.webhook_retry import RetryPolicy, backoff_seconds, is_dead
 from domain.rules.webhook_signature import EVENT_TYPE_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
 from domain.webhooks import DeliveryStatus, WebhookAudience, enqueue, scope_of
@@ -60,7 +61,7 @@ def body_of(event: StoredEvent, *, audience: WebhookAudience, region_code: str, 
         "type": str(event.type),
         "regionCode": event.region_code,
         "subjectId": str(subject_id) if subject_id else None,
-        "occurredAt": event.occurred_at.isoformat(),
+        "occurredAt": beijing_iso(event.occurred_at),
         "payload": dict(payload),
     }
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()

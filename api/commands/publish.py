@@ -46,6 +46,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from domain import cycle_publication
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
     from domain.db import Database, DbScope
+    from domain.rules.disclosure import beijing_iso
     from tenants import region_tree
 
     url = await _database_url(settings)
@@ -73,7 +74,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     grades = ", ".join(f"{g}: {n:,}" for g, n in sorted(run.by_grade.items()))
-    until = run.public_until.isoformat() if run.public_until else "-"
+    until = beijing_iso(run.public_until) if run.public_until else "-"
     print(f"publish: {run.published:,} results of {run.region_code} cycle {run.cycle_year} published"
           f" ({grades or 'none'}); {run.already_live:,} already public; public until {until}")
     return 0

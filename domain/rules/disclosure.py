@@ -35,6 +35,12 @@ from domain.rules.catalog import RecordCategory
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
+
+def beijing_iso(at: datetime) -> str:
+    """``at`` in ISO 8601, Beijing time (+08:00), as the API writes every time (schema/clock.py): for event
+    payloads, webhook bodies and what the command line prints, which would otherwise carry the database's UTC."""
+    return at.astimezone(CHINA_STANDARD_TIME).isoformat()
+
 TRUST_DEFAULT_MONTHS = 12
 TRUST_MIN_MONTHS = 6  # our choice: the seed only says "generally 1 year"
 TRUST_MAX_MONTHS = 36  # our choice, see the module docstring

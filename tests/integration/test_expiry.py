@@ -60,6 +60,7 @@ async def test_each_publication_whose_window_ended_is_announced_once_and_others_
     assert len(announced) == 2
     assert all(e["subjectId"] is None and e["type"] == "PUBLICATION_EXPIRED" for e in announced)
     assert all(set(e["payload"]) == {"publicationId", "itemType", "regionCode", "publicUntil"} for e in announced)
+    assert all(e["payload"]["publicUntil"].endswith("+08:00") for e in announced)  # Beijing time, as the API
 
 
 @pytest.fixture(scope="module")

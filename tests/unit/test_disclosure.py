@@ -172,3 +172,12 @@ def test_a_window_stretched_to_a_nine_month_penalty_spans_nine_months_not_the_si
     assert window_months(w) == 9
     assert window_months(window_for(category=RecordCategory.DISHONESTY, published_at=published, months=6)) == 6
     assert window_months(window_for(category=RecordCategory.BASIC, published_at=published)) is None
+
+
+def test_times_are_written_in_beijing_time_whatever_zone_they_come_in() -> None:
+    from datetime import UTC, datetime
+
+    from domain.rules.disclosure import beijing_iso
+
+    assert beijing_iso(datetime(2026, 12, 1, 4, 17, 15, 741111, tzinfo=UTC)) == "2026-12-01T12:17:15.741111+08:00"
+    assert beijing_iso(datetime(2026, 12, 31, 20, 0, tzinfo=UTC)) == "2027-01-01T04:00:00+08:00"
