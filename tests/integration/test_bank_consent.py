@@ -54,7 +54,7 @@ async def test_a_bank_reads_the_summary_with_consent_and_the_subject_sees_the_re
     assert "errors" not in body, body
     summary = body["data"]["bankCreditSummary"]
     assert summary["subjectCode"] == code and summary["grade"] == "A" and Decimal(summary["score"]) == 95
-    assert summary["reportLines"] == [{"lineNo": 1, "clause": "第十二条", "points": "-5"}]
+    assert summary["reportLines"] == [{"lineNo": 1, "clause": "第十二条", "points": "-5.00"}]
     assert summary["measures"] == [{"code": "fewer_inspections", "description": "减少检查频次"}]
     log = (await gql(LOG, as_=subject_principal(sid)))["data"]["myBankAccesses"]
     assert len(log) == 1 and log[0]["bank"] == "ah-bank-yibao-edai" and log[0]["purpose"] == "申请医保e贷信用贷款"
