@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from domain import archive, evaluation, objections, publication, repair
+from domain import archive, evaluation, objections, repair
 from domain.access import Access, PrincipalKind
 from domain.archive import CreditRecordView
 from domain.db import Session
 from domain.errors import Forbidden, NotFound
 from domain.evaluation import StoredResult
 from domain.objections import ObjectionView
-from domain.publication import PublicationView
+from domain.publication_views import PublicationView
 from domain.repair import RepairView
 from domain.subjects import SubjectRow, subjects_by_ids
 
@@ -60,4 +60,4 @@ async def publication_views(*, session: Session, subject_id: uuid.UUID) -> list[
                   window_months, prepared_by, prepared_at, published_by, published_at, public_until, withdrawn_by,
                   withdrawn_at, withdraw_reason FROM publication WHERE subject_id = $1
            ORDER BY prepared_at DESC, id""", subject_id)
-    return [publication.PublicationView.from_record(r) for r in rows]
+    return [PublicationView.from_record(r) for r in rows]

@@ -27,7 +27,7 @@ from domain import subjects
 from domain.db import Session
 from domain.errors import DomainError, Forbidden, NotFound
 from domain.exchange import entities
-from domain.publication import PublicItem
+from domain.publication_views import PublicItem
 from domain.rules.redaction import PublicInstitution
 from domain.subjects import SubjectRow
 

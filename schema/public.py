@@ -1,6 +1,6 @@
 """The public audience (信息公开) and the bureau's publication workflow.
 
-The public types below are their own classes, built only from ``domain.publication.PublicItem`` (the stored,
+The public types below are their own classes, built only from ``domain.publication_views.PublicItem`` (the stored,
 already redacted view): none of them has a field that could hold a resident ID, an unmasked individual's
 name, a phone number, an address, an amount, facts or details. Public queries read through the
 ``public_item`` view only; bureau fields stay behind ``Access.require`` (the public gets FORBIDDEN).
@@ -21,9 +21,20 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain import objections, public_search, publication, publication_lists
+from domain import (
+    notifications,
+    objections,
+    public_items,
+    public_search,
+    publication,
+    publication_lists,
+    publication_views,
+    publication_withdrawal,
+)
+from domain.notifications import NotificationView
 from domain.paging import page_size, sort_key
-from domain.publication import NotificationView, PublicationView, PublicFilter, PublicItem
+from domain.public_items import PublicFilter
+from domain.publication_views import PublicationView, PublicItem
 from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.catalog import RecordKind as _RecordKind
@@ -46,8 +57,8 @@ from schema.types import CountedPage, PageInfo, Region, region_of
 
 Info = strawberry.Info[Context, None]
 
-PublicationStatus = labelled(publication.PublicationStatus, description="公开状态: where a publication stands.")
-PublicationItemType = labelled(publication.ItemType, name="PublicationItemType",
+PublicationStatus = labelled(publication_views.PublicationStatus, description="公开状态: where a publication stands.")
+PublicationItemType = labelled(publication_views.ItemType, name="PublicationItemType",
                                description="公开内容: what a publication makes public.")
 
 
@@ -358,11 +369,11 @@ class PublicationType:
 
     @strawberry.field(description="The published record's kind; null for an evaluation result.")
     def record_kind(self) -> RecordKind | None:
-        return _RecordKind(self.view.kind) if self.view.item_type is publication.ItemType.RECORD else None
+        return _RecordKind(self.view.kind) if self.view.item_type is publication_views.ItemType.RECORD else None
 
     @strawberry.field(description="The published result's grade; null for a record.")
     def grade(self) -> Grade | None:
-        return _Grade(self.view.kind) if self.view.item_type is publication.ItemType.RESULT else None
+        return _Grade(self.view.kind) if self.view.item_type is publication_views.ItemType.RESULT else None
 
     @strawberry.field
     def status(self) -> PublicationStatus:  # type: ignore[valid-type]
@@ -457,13 +468,13 @@ async def _page(info: Info, flt: PublicFilter, first: int, after: str | None, ed
     size = page_size(first, maximum=ctx.max_page_size)
     session = await ctx.session()
     if shared:
-        page = await publication.shared_items(session=session, access=ctx.access, region_code=flt.region_code,
+        page = await public_items.shared_items(session=session, access=ctx.access, region_code=flt.region_code,
                                               first=size, after=after)
     else:
-        page = await publication.public_items(session=session, access=ctx.access, flt=flt, first=size, after=after)
+        page = await public_items.public_items(session=session, access=ctx.access, flt=flt, first=size, after=after)
 
     async def count() -> int:
-        return await publication.count_public_items(session=session, access=ctx.access, flt=flt)
+        return await public_items.count_public_items(session=session, access=ctx.access, flt=flt)
 
     edges = [edge(k, i) for i, k in zip(page.items, page.keys, strict=True)]
     return connection(edges=edges, count=count, page_info=PageInfo(
@@ -503,7 +514,7 @@ class PublicQuery:
     async def public_institution(self, info: Info, code: str | None = None,
                                  name: str | None = None) -> PublicInstitution | None:
         ctx = info.context
-        found = await publication.public_institution(session=await ctx.session(), access=ctx.access, code=code,
+        found = await public_items.public_institution(session=await ctx.session(), access=ctx.access, code=code,
                                                      name=name)
         return PublicInstitution.of(found) if found else None
 
@@ -519,7 +530,7 @@ class PublicQuery:
                                   "subtree and grade (001 art.22).")
     async def public_grades(self, info: Info, region_code: strawberry.ID | None = None, grade: Grade | None = None,
                             first: int = 20, after: str | None = None) -> PublicGradeConnection:
-        flt = publication.grades_filter(str(region_code) if region_code else None,
+        flt = public_items.grades_filter(str(region_code) if region_code else None,
                                         frozenset({_Grade(grade)}) if grade else None)
         return await _page(info, flt, first, after, lambda k, i: PublicGradeEdge(cursor=k, node=PublicGrade.of(i)),
                            PublicGradeConnection)  # type: ignore[no-any-return]
@@ -530,8 +541,8 @@ class PublicQuery:
                            region_code: strawberry.ID | None = None, first: int = 20,
                            after: str | None = None) -> PublicListConnection:
         region = str(region_code) if region_code else None
-        flt = (publication.poor_grade_filter(region) if kind is PublicListKind.POOR_GRADE
-               else publication.serious_dishonesty_filter(region))
+        flt = (public_items.poor_grade_filter(region) if kind is PublicListKind.POOR_GRADE
+               else public_items.serious_dishonesty_filter(region))
         return await _page(info, flt, first, after,  # type: ignore[no-any-return]
                            lambda k, i: PublicListEdge(cursor=k, node=public_list_item_of(i)), PublicListConnection)
 
@@ -539,7 +550,7 @@ class PublicQuery:
                                   "region subtree, with the public-plus fields of the sharing agreement.")
     async def shared_items(self, info: Info, region_code: strawberry.ID | None = None, first: int = 20,
                            after: str | None = None) -> SharedItemConnection:
-        flt = publication.shared_filter(str(region_code) if region_code else None)
+        flt = public_items.shared_filter(str(region_code) if region_code else None)
         return await _page(info, flt, first, after,  # type: ignore[no-any-return]
                            lambda k, i: SharedItemEdge(cursor=k, node=shared_item_of(i)), SharedItemConnection,
                            shared=True)
@@ -555,7 +566,7 @@ class PublicQuery:
                                   "rate limited.")
     async def verify_individual(self, info: Info, resident_id: str, name: str) -> VerificationResult:
         ctx = info.context
-        found = await publication.verify_individual(session=await ctx.session(), access=ctx.access,
+        found = await public_items.verify_individual(session=await ctx.session(), access=ctx.access,
                                                     resident_id=resident_id, name=name)
         return VerificationResult(has_current_sanction=found)
 
@@ -570,7 +581,7 @@ class PublicQuery:
         size = page_size(first, maximum=ctx.max_page_size)
         session = await ctx.session()
         flt = publication_lists.PublicationFilter(
-            status=publication.PublicationStatus(status) if status else None,
+            status=publication_views.PublicationStatus(status) if status else None,
             subject_id=parse_uuid(subject_id, field="subjectId") if subject_id else None,
             record_kind=_RecordKind(record_kind) if record_kind else None)
         order = sort_key(publication_lists.PUBLICATION_ORDERS, order_by.value, "PREPARED_AT_DESC")
@@ -597,7 +608,7 @@ class PublicQuery:
     async def my_notifications(self, info: Info, first: int = 20) -> list[SubjectNotification]:
         ctx = info.context
         size = page_size(first, maximum=ctx.max_page_size)
-        found = await publication.my_notifications(session=await ctx.session(), access=ctx.access, first=size)
+        found = await notifications.my_notifications(session=await ctx.session(), access=ctx.access, first=size)
         return [SubjectNotification.of(n) for n in found]
 
     @strawberry.field(description="Your own notifications (as a subject), a page at a time, newest first unless "
@@ -657,6 +668,6 @@ class PublicationMutation:
     @strawberry.mutation(description="Withdraw a prepared or published item, with a reason.")
     async def withdraw_publication(self, info: Info, id: strawberry.ID, reason: str) -> PublicationType:
         ctx = info.context
-        view = await publication.withdraw(session=await ctx.session(), access=ctx.access,
+        view = await publication_withdrawal.withdraw(session=await ctx.session(), access=ctx.access,
                                           id=parse_uuid(id, field="id"), reason=reason)
         return PublicationType(view=view)

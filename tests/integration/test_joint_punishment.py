@@ -12,7 +12,7 @@ from api.settings import Settings
 from domain.access import Principal, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
 from domain.db import DbScope, SingleConnectionDatabase
-from domain.publication import take_down
+from domain.publication_withdrawal import take_down
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer
 from tests.support.publication import insert_confirmed_record, publish_record
 
