@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.events import DomainEvent, EventType
 from domain.record_queries import get_record
@@ -29,6 +28,7 @@ from domain.rules.workflow import (
     start_entry,
     transition,
 )
+from domain.session import Session
 
 # The event each workflow step records (a withdrawal of a record in force first records its request).
 _EVENT = {

@@ -25,13 +25,13 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, InvalidInput
 from domain.events import AUDIENCES, EventType
 from domain.public_payloads import build_result_payload
 from domain.publication_views import RESULT_CATEGORY, ItemType
 from domain.rules.catalog import Grade, SubjectClass, SubjectKind
 from domain.rules.disclosure import result_window
+from domain.session import Session
 from tenants import region_tree
 
 

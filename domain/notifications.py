@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden
+from domain.session import Session
 
 
 @dataclass(frozen=True)

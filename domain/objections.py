@@ -18,7 +18,6 @@ import asyncpg
 
 from domain import archive, evaluation, publication_withdrawal
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.documents.evidence import EvidenceUpload, check_evidence, store_evidence
 from domain.documents.numbering import bureau_name, next_number
 from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -39,6 +38,7 @@ from domain.rules.objections import (
 )
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction
+from domain.session import Session
 from domain.subjects import subjects_by_ids
 
 SELF_DECLARED = "信用主体自行申报"  # the department archive.declare_record names on a subject's own declaration

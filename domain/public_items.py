@@ -15,7 +15,6 @@ from typing import Any
 import asyncpg
 
 from domain.access import Access
-from domain.db import Session
 from domain.errors import InvalidInput
 from domain.paging import Page, decode_time_cursor, encode_time_cursor
 from domain.publication_views import ItemType, PublicItem
@@ -23,6 +22,7 @@ from domain.rules.catalog import Grade, RecordCategory, RecordKind
 from domain.rules.lists import POOR_GRADE_LIST_GRADES, SERIOUS_DISHONESTY_KINDS
 from domain.rules.redaction import PublicInstitution, public_subject_from_json
 from domain.rules.verification import normalize_verification_request
+from domain.session import Session
 from tenants import region_tree
 
 _PUBLIC_COLUMNS = """i.id, i.item_type, i.region_code, i.publisher_region, i.published_at, i.public_until,

@@ -28,7 +28,6 @@ from typing import Any
 import asyncpg
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.events import DomainEvent, EventType
 from domain.public_payloads import build_public_payload, build_result_payload, build_shared_payload
@@ -44,6 +43,7 @@ from domain.publication_views import (
 from domain.rules.catalog import RecordCategory, SubjectKind
 from domain.rules.disclosure import result_window, window_for
 from domain.rules.redaction import RedactionPolicy
+from domain.session import Session
 from tenants import region_tree
 
 # The confirmed content of a record (the version in force) with its subject.

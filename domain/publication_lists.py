@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden
 from domain.notifications import NotificationView
 from domain.paging import Page, SortKey
 from domain.publication_views import PUBLICATION_COLUMNS, PublicationStatus, PublicationView
 from domain.rules.catalog import RecordKind
+from domain.session import Session
 
 PUBLICATION_ORDERS: dict[str, SortKey] = {
     "PREPARED_AT_DESC": SortKey("PREPARED_AT_DESC", "p.prepared_at", descending=True, id_expression="p.id",

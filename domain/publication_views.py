@@ -12,10 +12,10 @@ from typing import Any
 
 import asyncpg
 
-from domain.db import Session
 from domain.errors import NotFound
 from domain.rules.catalog import Grade, RecordCategory, RecordKind
 from domain.rules.redaction import PublicIndividual, PublicInstitution, public_subject_from_json
+from domain.session import Session
 
 
 class ItemType(StrEnum):

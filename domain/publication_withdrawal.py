@@ -7,10 +7,10 @@ from __future__ import annotations
 import uuid
 
 from domain.access import Access
-from domain.db import Session
 from domain.errors import Conflict, InvalidInput
 from domain.events import AUDIENCES, Audience, DomainEvent, EventType
 from domain.publication_views import PUBLICATION_COLUMNS, ItemType, PublicationStatus, PublicationView, publication_row
+from domain.session import Session
 
 
 async def withdraw(*, session: Session, access: Access, id: uuid.UUID, reason: str) -> PublicationView:

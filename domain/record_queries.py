@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 from domain.access import Access
-from domain.db import Session, grouped
 from domain.errors import InvalidInput, NotFound
+from domain.grouping import grouped
 from domain.paging import Page, SortKey, encode_time_cursor
 from domain.record_views import (
     RECORD_COLUMNS,
@@ -23,6 +23,7 @@ from domain.record_views import (
 )
 from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.workflow import RecordState
+from domain.session import Session
 
 
 async def get_record(*, session: Session, access: Access, id: uuid.UUID) -> CreditRecordView:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from domain.db import Session
 from domain.rules.catalog import RecordKind
 from domain.rules.records import RecordContent
 from domain.rules.workflow import Transition
+from domain.session import Session
 
 
 async def insert_version(

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from domain import evaluation, objections, record_queries, repair
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, NotFound
 from domain.evaluation import StoredResult
 from domain.objections import ObjectionView
 from domain.publication_views import PublicationView
 from domain.record_views import CreditRecordView
 from domain.repair import RepairView
+from domain.session import Session
 from domain.subjects import SubjectRow, subjects_by_ids
 
 MAX_RECORDS = 1000

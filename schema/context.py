@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from strawberry.dataloader import DataLoader
 
 from domain.access import Access, PrincipalKind
-from domain.db import Database, Session
+from domain.db import Database
 from domain.errors import InvalidInput
+from domain.session import Session
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

@@ -12,7 +12,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import evaluation, evaluation_lists
-from domain.db import Session
 from domain.errors import InvalidInput
 from domain.evaluation import (
     ListEntry,
@@ -30,6 +29,7 @@ from domain.rules.catalog import SubjectClass as _SubjectClass
 from domain.rules.evaluation.measures import measure_params_to_dict
 from domain.rules.lists import ListKind as _ListKind
 from domain.rules.warnings import WarningKind as _WarningKind
+from domain.session import Session
 from schema.context import Context, parse_uuid
 from schema.enums import (
     EvaluationOrder,

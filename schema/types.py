@@ -12,12 +12,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import archive, evaluation, record_queries, subjects
-from domain.db import Session
 from domain.evaluation import StoredResult
 from domain.paging import page_size
 from domain.record_views import CreditRecordView, RecordEventView, RecordVersion
 from domain.rules.catalog import RecordCategory as RecordCategoryValue
 from domain.rules.workflow import RecordState
+from domain.session import Session
 from domain.subjects import SubjectRow
 from schema.context import Context
 from schema.entities import subject_reference

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from domain import publication_withdrawal
 from domain.consumers.bus import Consumer
-from domain.db import Session
 from domain.events import EventType, StoredEvent
 from domain.publication_views import ItemType
+from domain.session import Session
 
 REASONS = {
     EventType.RECORD_WITHDRAWN: "信用记录已撤销",
