@@ -33,7 +33,8 @@ from authz import Authorizer, default_authorizer
 from authz.federation import load_federation_clients
 from domain.access import Access, FederationScope, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
-from domain.db import APP_ROLE, Database, TimeLimits
+from domain.db import Database
+from domain.db_scope import APP_ROLE, TimeLimits
 from domain.errors import DomainError
 from domain.rules.redaction import FEDERATION_SHAREABLE_FIELDS
 from schema.context import Context

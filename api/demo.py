@@ -15,7 +15,8 @@ from authz import Authorizer, default_authorizer
 from domain import archive, publication, subjects
 from domain.access import Access, OfficerRole, Principal, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
-from domain.db import Database, DbScope
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.evaluation.inspection_plans import draw_inspection_plan, publish_inspection_plan
 from domain.exchange.push import PUSHED_KINDS
 from domain.rules.catalog import RecordKind, ServiceScope, SubjectClass

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from domain.db import Session
+from domain.session import Session
 
 HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 200

@@ -10,7 +10,8 @@ from typing import Any
 import jwt
 
 from domain.access import OfficerRole, Principal, PrincipalKind
-from domain.db import Database, DbScope
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.errors import Unauthenticated
 from tenants import region_tree
 

@@ -22,7 +22,8 @@ import asyncpg
 
 from api.subscriptions import SubscriptionHub
 from domain.consumers import Consumer, drain_all
-from domain.db import Database, DbScope
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.events import EVENT_COLUMNS, MAX_BATCH, StoredEvent
 from domain.sequencer import sequence
 

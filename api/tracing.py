@@ -1,4 +1,4 @@
-"""OpenTelemetry: one span per GraphQL operation (here) and one per SQL statement (domain.db), none per resolver.
+"""OpenTelemetry: one span per GraphQL operation (here) and one per SQL statement (domain.session), none per resolver.
 
 Tracing is on only when the standard OTEL_* variables ask for an exporter (OTEL_EXPORTER_OTLP_ENDPOINT or
 OTEL_TRACES_EXPORTER=otlp|console); otherwise the tracer is a no-op and costs nothing measurable.

@@ -39,7 +39,8 @@ from starlette.applications import Starlette
 
 from api.listener import EventListener
 from domain.consumers import CONSUMERS
-from domain.db import APP_ROLE, Database
+from domain.db import Database
+from domain.db_scope import APP_ROLE
 from domain.exchange.push import deliver_pending_pushes
 from domain.expiry import announce_expiries
 from domain.open_data import snapshot_regions, write_snapshot

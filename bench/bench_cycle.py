@@ -57,7 +57,7 @@ async def _floor(conn: asyncpg.Connection, prefix: str, year: int) -> float:
 async def _cycle(conn: asyncpg.Connection, province: str, year: int, today: date) -> tuple[float, int]:
     from domain import evaluation
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
-    from domain.db import SingleConnectionDatabase
+    from domain.single_connection_db import SingleConnectionDatabase
 
     principal = Principal(kind=PrincipalKind.OFFICER, id="bench", region_code=province, role=OfficerRole.OFFICER)
     access = Access(principal=principal, authorizer=_Operator())

@@ -114,7 +114,8 @@ async def _write_round(db: Any, subjects: list[uuid.UUID], *, writes: int, write
 
 
 async def bench_outbox(url: str, args: argparse.Namespace) -> bool:
-    from domain.db import Database, Session
+    from domain.db import Database
+    from domain.session import Session
 
     class WithoutOutbox(Database):
         """The same writes, with the events dropped before commit (what the code did before the spine)."""
@@ -169,7 +170,8 @@ async def bench_webhook(url: str, args: argparse.Namespace) -> bool:
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
     from domain.consumers import CONSUMERS, waits_for_positions
     from domain.consumers import webhooks as webhook_consumer
-    from domain.db import Database, DbScope
+    from domain.db import Database
+    from domain.db_scope import DbScope
     from domain.events import DomainEvent, EventType
     from domain.webhook_delivery import DeliverySettings
 
@@ -277,7 +279,7 @@ async def _fill_events(url: str, n: int) -> None:
 
 async def _replay(db: Any, *, page: int) -> tuple[float, int]:
     from domain import feed
-    from domain.db import DbScope
+    from domain.db_scope import DbScope
     from domain.events import Audience
 
     scope = feed.FeedScope(audience=Audience.BUREAU, region_prefix="3401")
@@ -299,7 +301,7 @@ async def _replay_in_server(url: str, *, page: int) -> float:
     import asyncpg
 
     from domain import feed
-    from domain.db import _APPLY_SCOPE
+    from domain.db_scope import APPLY_SCOPE
     from domain.events import EVENT_COLUMNS, Audience
 
     clause, extra = feed.FeedScope(audience=Audience.BUREAU, region_prefix="3401").where(3)
@@ -311,7 +313,7 @@ async def _replay_in_server(url: str, *, page: int) -> float:
         after = 0
         while True:
             async with conn.transaction():
-                await conn.execute(_APPLY_SCOPE, "yibao_app", "3401", "", "", "bench")
+                await conn.execute(APPLY_SCOPE, "yibao_app", "3401", "", "", "bench")
                 last, n = await conn.fetchrow(sql, after, page, *extra)
             if not n:
                 return time.perf_counter() - started

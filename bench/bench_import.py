@@ -124,8 +124,8 @@ async def _archive_floor(conn: asyncpg.Connection, path: Path) -> tuple[float, i
 
 async def _import(conn: asyncpg.Connection, path: Path, phases: dict[str, float]) -> tuple[float, int]:
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
-    from domain.db import SingleConnectionDatabase
     from domain.imports.service import import_records
+    from domain.single_connection_db import SingleConnectionDatabase
 
     principal = Principal(kind=PrincipalKind.OFFICER, id="bench", region_code=PROVINCE, role=OfficerRole.OFFICER,
                           department="基准测试")

@@ -50,7 +50,8 @@ async def _publish_once(url: str) -> int:
     """Publish the cycle (committed) unless it is already public; the number of public items."""
     from domain import cycle_publication
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
-    from domain.db import Database, DbScope
+    from domain.db import Database
+    from domain.db_scope import DbScope
 
     db = await Database.connect(url, min_size=1, max_size=1)
     try:

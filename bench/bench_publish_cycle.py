@@ -69,7 +69,8 @@ async def _floor(conn: asyncpg.Connection) -> tuple[float, int]:
 async def _publish(conn: asyncpg.Connection) -> tuple[float, int]:
     from domain import cycle_publication
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
-    from domain.db import DbScope, SingleConnectionDatabase
+    from domain.db_scope import DbScope
+    from domain.single_connection_db import SingleConnectionDatabase
 
     principal = Principal(kind=PrincipalKind.OFFICER, id="bench", region_code=REGION, role=OfficerRole.OFFICER)
     access = Access(principal=principal, authorizer=_Operator())

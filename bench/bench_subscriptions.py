@@ -82,7 +82,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from domain.db import Database, DbScope
+    from domain.db import Database
+    from domain.db_scope import DbScope
     from domain.events import DomainEvent, EventType
 
     async with bench_database("yibao_bench_subscriptions") as url:

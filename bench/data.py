@@ -58,7 +58,7 @@ async def fill_published(url: str, args: argparse.Namespace) -> None:
         await conn.close()
 
 
-# The public payload, built by SQL in the shape domain.publication builds it (the benchmark checks the app's
+# The public payload, built by SQL in the shape domain.public_payloads builds it (the benchmark checks the app's
 # answer against the floor's, and the tests check the shape against build_result_payload).
 _SUBJECT_JSON = """jsonb_build_object('kind', 'institution', 'name', s.name, 'unifiedSocialCreditCode', s.code,
                                        'subjectClass', s.subject_class, 'regionCode', s.region_code)"""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from domain.db import FEDERATION_ROLE, PUBLIC_ROLE, DbScope
+from domain.db_scope import FEDERATION_ROLE, PUBLIC_ROLE, DbScope
 from domain.errors import Forbidden, InvalidInput
 from domain.rules.labels import ACTION_LABELS, RESOURCE_LABELS, label_of
 from tenants import RegionLevel, UnknownRegion, region_tree

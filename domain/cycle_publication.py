@@ -7,7 +7,7 @@ publication decides is decided the same way here, from the same code:
 
 - the window is ``domain.rules.disclosure.result_window`` of the transaction's ``now()`` (one instant for the
   whole cycle, so it is computed once in Python and passed to SQL as constants);
-- the public payload is ``domain.publication.build_result_payload``, turned into a ``jsonb_build_object`` by
+- the public payload is ``domain.public_payloads.build_result_payload``, turned into a ``jsonb_build_object`` by
   feeding it placeholder values (``_payload_sql``), so a new public field appears in both paths or in neither;
 - individuals' results are never published, results with a live (prepared or published) publication are
   left as they are, superseded and excluded (ungraded) results are skipped;
@@ -25,12 +25,13 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, InvalidInput
 from domain.events import AUDIENCES, EventType
-from domain.publication import RESULT_CATEGORY, ItemType, build_result_payload
+from domain.public_payloads import build_result_payload
+from domain.publication_views import RESULT_CATEGORY, ItemType
 from domain.rules.catalog import Grade, SubjectClass, SubjectKind
 from domain.rules.disclosure import beijing_iso, result_window
+from domain.session import Session
 from tenants import region_tree
 
 

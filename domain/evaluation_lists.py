@@ -13,13 +13,13 @@ from datetime import date
 from typing import Any
 
 from domain.access import Access
-from domain.db import Session
 from domain.errors import InvalidInput
 from domain.evaluation import RESULT_COLUMNS, ListEntry, StoredResult, StoredWarning, credit_lists
 from domain.paging import Page, SortKey
 from domain.rules.catalog import Grade
 from domain.rules.lists import ListKind
 from domain.rules.warnings import WarningKind
+from domain.session import Session
 from tenants import region_tree
 
 

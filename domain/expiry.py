@@ -8,7 +8,8 @@ idempotent, and ``SKIP LOCKED`` lets two workers run it at once without announci
 
 from __future__ import annotations
 
-from domain.db import Database, DbScope
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.events import MAX_BATCH, DomainEvent, EventType
 from domain.rules.disclosure import beijing_iso
 

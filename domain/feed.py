@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, InvalidInput
 from domain.events import EVENT_COLUMNS, Audience, EventType, StoredEvent
+from domain.session import Session
 from tenants import UnknownRegion, region_tree
 
 _CURSOR_PREFIX = "evt:"

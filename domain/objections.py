@@ -16,9 +16,8 @@ from typing import Any
 
 import asyncpg
 
-from domain import archive, evaluation, publication
+from domain import archive, evaluation, publication_withdrawal
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.documents.evidence import EvidenceUpload, check_evidence, store_evidence
 from domain.documents.numbering import bureau_name, next_number
 from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -39,6 +38,7 @@ from domain.rules.objections import (
 )
 from domain.rules.records import RecordContent
 from domain.rules.workflow import RecordAction
+from domain.session import Session
 from domain.subjects import subjects_by_ids
 
 SELF_DECLARED = "信用主体自行申报"  # the department archive.declare_record names on a subject's own declaration
@@ -305,7 +305,7 @@ async def _correct(*, session: Session, access: Access, view: ObjectionView, rea
             reason=why, content=content, today=today)
         return correction
     if view.item_type is ObjectionItem.PUBLICATION:
-        await publication.withdraw(session=session, access=access, id=view.item_id, reason=why)
+        await publication_withdrawal.withdraw(session=session, access=access, id=view.item_id, reason=why)
         return None
     # a disputed result: the issuing bureau evaluates again; the old result is superseded and leaves the public
     year = await session.fetchval("SELECT cycle_year FROM evaluation_result WHERE id = $1", view.item_id)

@@ -17,9 +17,11 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
-from domain.db import PUBLIC_ROLE, Database, DbScope, Session
+from domain.db import Database
+from domain.db_scope import PUBLIC_ROLE, DbScope
 from domain.errors import InvalidInput
 from domain.events import EventType
+from domain.session import Session
 from tenants import region_tree
 
 SCHEMA_VERSION = 1

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Access
-from domain.db import Session
 from domain.errors import InvalidInput
 from domain.paging import Page, decode_cursor, encode_cursor
-from domain.publication import PublicItem, _public_item
+from domain.public_items import _public_item
+from domain.publication_views import PublicItem
 from domain.rules.lists import POOR_GRADE_LIST_GRADES, SERIOUS_DISHONESTY_KINDS
 from domain.rules.redaction import PublicInstitution, public_subject_from_json
 from domain.rules.search import PublicSearch, parse_public_search
+from domain.session import Session
 from tenants import region_tree
 
 _PUBLIC_COLUMNS = """i.id, i.item_type, i.region_code, i.publisher_region, i.published_at, i.public_until,

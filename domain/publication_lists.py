@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden
+from domain.notifications import NotificationView
 from domain.paging import Page, SortKey
-from domain.publication import _PUBLICATION_COLUMNS, NotificationView, PublicationStatus, PublicationView
+from domain.publication_views import PUBLICATION_COLUMNS, PublicationStatus, PublicationView
 from domain.rules.catalog import RecordKind
+from domain.session import Session
 
 PUBLICATION_ORDERS: dict[str, SortKey] = {
     "PREPARED_AT_DESC": SortKey("PREPARED_AT_DESC", "p.prepared_at", descending=True, id_expression="p.id",
@@ -56,7 +57,7 @@ async def publications_page(
     keyset, keyset_args = order.after(after, first_param=len(args) + 1)
     args += [*keyset_args, first + 1]
     rows = await session.fetch(
-        f"""SELECT {_PUBLICATION_COLUMNS}, {order.expression} AS sort_value FROM publication p
+        f"""SELECT {PUBLICATION_COLUMNS}, {order.expression} AS sort_value FROM publication p
             WHERE {where} {keyset} ORDER BY {order.order_by} LIMIT ${len(args)}""", *args)
     items = [PublicationView.from_record(r) for r in rows]
     return Page.from_rows(items, [order.cursor(r["sort_value"], r["id"]) for r in rows], first)

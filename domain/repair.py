@@ -17,7 +17,6 @@ import asyncpg
 
 from domain import archive
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.documents.evidence import EvidenceUpload, check_evidence, store_evidence
 from domain.documents.numbering import next_number
 from domain.errors import Conflict, Forbidden, NotFound
@@ -27,6 +26,7 @@ from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.disclosure import CHINA_STANDARD_TIME
 from domain.rules.records import RecordContent
 from domain.rules.repair import RepairCondition, RepairState, check_application, next_repair_state, reapply_date
+from domain.session import Session
 
 COLUMNS = """id, subject_id, region_code, record_id, kind, handler_department, status, materials, statement,
     application_no, display_started, eligible_from, filed_by, filed_at, decided_by, decided_at, decision_reason,

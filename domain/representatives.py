@@ -12,10 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.events import DomainEvent, EventType
 from domain.rules.identifiers import validate_resident_id
+from domain.session import Session
 
 COLUMNS = "id, subject_id, region_code, name, resident_id, role, appointed_by, appointed_at, revoked_by, revoked_at"
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from domain import archive, evaluation, objections, publication, repair
+from domain import evaluation, objections, record_queries, repair
 from domain.access import Access, PrincipalKind
-from domain.archive import CreditRecordView
-from domain.db import Session
 from domain.errors import Forbidden, NotFound
 from domain.evaluation import StoredResult
 from domain.objections import ObjectionView
-from domain.publication import PublicationView
+from domain.publication_views import PublicationView
+from domain.record_views import CreditRecordView
 from domain.repair import RepairView
+from domain.session import Session
 from domain.subjects import SubjectRow, subjects_by_ids
 
 MAX_RECORDS = 1000
@@ -42,7 +42,7 @@ async def my_archive(*, session: Session, access: Access) -> SubjectArchive:
     subject = (await subjects_by_ids(session=session, ids=[sid])).get(sid)
     if subject is None:
         raise NotFound("没有找到该信用主体。", field="subjectId")
-    records = (await archive.latest_records(session=session, subject_ids=[sid], limit=MAX_RECORDS))[sid]
+    records = (await record_queries.latest_records(session=session, subject_ids=[sid], limit=MAX_RECORDS))[sid]
     results = await evaluation.results_of(session=session, access=access, subject_id=sid)
     pubs = await publication_views(session=session, subject_id=sid)
     live = await session.fetch("SELECT id FROM public_item WHERE id = ANY($1)", [v.id for v in pubs])
@@ -60,4 +60,4 @@ async def publication_views(*, session: Session, subject_id: uuid.UUID) -> list[
                   window_months, prepared_by, prepared_at, published_by, published_at, public_until, withdrawn_by,
                   withdrawn_at, withdraw_reason FROM publication WHERE subject_id = $1
            ORDER BY prepared_at DESC, id""", subject_id)
-    return [publication.PublicationView.from_record(r) for r in rows]
+    return [PublicationView.from_record(r) for r in rows]

@@ -9,11 +9,11 @@ from datetime import datetime
 import asyncpg
 
 from domain.access import Access
-from domain.db import Session
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.paging import Page, SortKey
 from domain.rules.catalog import Grade, ServiceScope, SubjectClass, SubjectKind
 from domain.rules.identifiers import validate_resident_id, validate_uscc
+from domain.session import Session
 from tenants import region_tree
 
 SUBJECT_COLUMNS = """s.id, s.kind, s.subject_class, s.code, s.name, s.region_code, s.service_scope,

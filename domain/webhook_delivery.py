@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from domain.db import Database, DbScope
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.events import EVENT_COLUMNS, StoredEvent
 from domain.rules.disclosure import beijing_iso
 from domain.rules.webhook_retry import RetryPolicy, backoff_seconds, is_dead

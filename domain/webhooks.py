@@ -29,10 +29,10 @@ from pgqueuer.adapters.persistence.qb import QueryQueueBuilder
 from pgqueuer.domain.settings import DBSettings
 
 from domain.access import Access
-from domain.db import Session
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import Audience, EventType
 from domain.feed import FeedScope
+from domain.session import Session
 from tenants import UnknownRegion, region_tree
 
 # pgqueuer's objects live in the schema ``jobs`` (migration 0011); every queue use goes through these names.

@@ -9,10 +9,10 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import archive
-from domain.archive import RecordFilter
+from domain import archive, record_queries
 from domain.errors import InvalidInput
 from domain.paging import page_size, sort_key
+from domain.record_queries import RecordFilter
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.catalog import RecordKind as _RecordKind
 from domain.rules.records import RecordContent
@@ -78,7 +78,8 @@ class ArchiveQuery:
     @strawberry.field(description="One credit record with its versions and history.")
     async def record(self, info: Info, id: strawberry.ID) -> CreditRecordType | None:
         ctx = info.context
-        view = await archive.get_record(session=await ctx.session(), access=ctx.access, id=parse_uuid(id, field="id"))
+        view = await record_queries.get_record(session=await ctx.session(), access=ctx.access,
+                                               id=parse_uuid(id, field="id"))
         return CreditRecordType.of(view)
 
     @strawberry.field(
@@ -116,13 +117,13 @@ class ArchiveQuery:
             entered_to=entered_to,
         )
         session = await ctx.session()
-        order = sort_key(archive.RECORD_ORDERS, order_by.value, "ENTERED_AT_DESC")
-        page = await archive.list_records(
+        order = sort_key(record_queries.RECORD_ORDERS, order_by.value, "ENTERED_AT_DESC")
+        page = await record_queries.list_records(
             session=session, access=ctx.access, flt=flt, first=size, after=after, order=order
         )
 
         async def count() -> int:
-            return await archive.count_records(session=session, access=ctx.access, flt=flt)
+            return await record_queries.count_records(session=session, access=ctx.access, flt=flt)
 
         pairs = zip(page.items, page.keys, strict=True)
         edges = [CreditRecordEdge(cursor=k, node=CreditRecordType.of(v)) for v, k in pairs]

@@ -13,8 +13,9 @@ from strawberry.dataloader import DataLoader
 
 from domain.access import Access, PrincipalKind
 from domain.consumers import CONSUMERS, waits_for_positions
-from domain.db import Database, Session
+from domain.db import Database
 from domain.errors import InvalidInput
+from domain.session import Session
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

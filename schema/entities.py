@@ -24,11 +24,11 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.utils.str_converters import to_snake_case
 
 from domain import subjects
-from domain.db import Session
 from domain.errors import DomainError, Forbidden, NotFound
 from domain.exchange import entities
-from domain.publication import PublicItem
+from domain.publication_views import PublicItem
 from domain.rules.redaction import PublicInstitution
+from domain.session import Session
 from domain.subjects import SubjectRow
 
 if TYPE_CHECKING:

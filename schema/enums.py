@@ -14,9 +14,9 @@ import strawberry
 
 from domain.access import OfficerRole as _OfficerRole
 from domain.access import PrincipalKind as _PrincipalKind
-from domain.archive import RECORD_ORDERS
 from domain.evaluation_lists import EVALUATION_ORDERS, GRADE_DIMENSIONS, LIST_ORDERS, WARNING_ORDERS
 from domain.publication_lists import NOTIFICATION_ORDERS, PUBLICATION_ORDERS
+from domain.record_queries import RECORD_ORDERS
 from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.catalog import RecordKind as _RecordKind

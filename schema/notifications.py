@@ -6,9 +6,9 @@ from datetime import datetime
 
 import strawberry
 
-from domain import publication, publication_lists
+from domain import notifications, publication_lists
+from domain.notifications import NotificationView
 from domain.paging import page_size, sort_key
-from domain.publication import NotificationView
 from schema.context import Context
 from schema.enums import NotificationOrder
 from schema.types import CountedPage, PageInfo
@@ -49,7 +49,7 @@ class NotificationQuery:
     async def my_notifications(self, info: Info, first: int = 20) -> list[SubjectNotification]:
         ctx = info.context
         size = page_size(first, maximum=ctx.max_page_size)
-        found = await publication.my_notifications(session=await ctx.session(), access=ctx.access, first=size)
+        found = await notifications.my_notifications(session=await ctx.session(), access=ctx.access, first=size)
         return [SubjectNotification.of(n) for n in found]
 
     @strawberry.field(description="Your own notifications (as a subject), a page at a time, newest first unless "

@@ -1,7 +1,7 @@
 """What the public audience (信息公开) sees: its own types. Its queries are in public_queries.py, the
 bureau's publication workflow in publications.py, federation clients' items in shared_items.py.
 
-The public types below are their own classes, built only from ``domain.publication.PublicItem`` (the stored,
+The public types below are their own classes, built only from ``domain.publication_views.PublicItem`` (the stored,
 already redacted view): none of them has a field that could hold a resident ID, an unmasked individual's
 name, a phone number, an address, an amount, facts or details. Public queries read through the
 ``public_item`` view only; bureau fields stay behind ``Access.require`` (the public gets FORBIDDEN).
@@ -21,9 +21,10 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domain import objections, public_search, publication
+from domain import objections, public_items, public_search
 from domain.paging import page_size
-from domain.publication import PublicFilter, PublicItem
+from domain.public_items import PublicFilter
+from domain.publication_views import PublicItem
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from domain.rules.redaction import PublicIndividual as _PublicIndividual
 from domain.rules.redaction import PublicInstitution as _PublicInstitution
@@ -271,13 +272,13 @@ async def _page(info: Info, flt: PublicFilter, first: int, after: str | None, ed
     size = page_size(first, maximum=ctx.max_page_size)
     session = await ctx.session()
     if shared:
-        page = await publication.shared_items(session=session, access=ctx.access, region_code=flt.region_code,
+        page = await public_items.shared_items(session=session, access=ctx.access, region_code=flt.region_code,
                                               first=size, after=after)
     else:
-        page = await publication.public_items(session=session, access=ctx.access, flt=flt, first=size, after=after)
+        page = await public_items.public_items(session=session, access=ctx.access, flt=flt, first=size, after=after)
 
     async def count() -> int:
-        return await publication.count_public_items(session=session, access=ctx.access, flt=flt)
+        return await public_items.count_public_items(session=session, access=ctx.access, flt=flt)
 
     edges = [edge(k, i) for i, k in zip(page.items, page.keys, strict=True)]
     return connection(edges=edges, count=count, page_info=PageInfo(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import strawberry
 
-from domain import public_search, publication
+from domain import public_items, public_search
 from domain.paging import page_size
-from domain.publication import PublicFilter
+from domain.public_items import PublicFilter
 from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordCategory as _RecordCategory
 from schema.context import Context
@@ -63,7 +63,7 @@ class PublicQuery:
     async def public_institution(self, info: Info, code: str | None = None,
                                  name: str | None = None) -> PublicInstitution | None:
         ctx = info.context
-        found = await publication.public_institution(session=await ctx.session(), access=ctx.access, code=code,
+        found = await public_items.public_institution(session=await ctx.session(), access=ctx.access, code=code,
                                                      name=name)
         return PublicInstitution.of(found) if found else None
 
@@ -79,7 +79,7 @@ class PublicQuery:
                                   "subtree and grade (001 art.22).")
     async def public_grades(self, info: Info, region_code: strawberry.ID | None = None, grade: Grade | None = None,
                             first: int = 20, after: str | None = None) -> PublicGradeConnection:
-        flt = publication.grades_filter(str(region_code) if region_code else None,
+        flt = public_items.grades_filter(str(region_code) if region_code else None,
                                         frozenset({_Grade(grade)}) if grade else None)
         return await _page(info, flt, first, after, lambda k, i: PublicGradeEdge(cursor=k, node=PublicGrade.of(i)),
                            PublicGradeConnection)  # type: ignore[no-any-return]
@@ -90,8 +90,8 @@ class PublicQuery:
                            region_code: strawberry.ID | None = None, first: int = 20,
                            after: str | None = None) -> PublicListConnection:
         region = str(region_code) if region_code else None
-        flt = (publication.poor_grade_filter(region) if kind is PublicListKind.POOR_GRADE
-               else publication.serious_dishonesty_filter(region))
+        flt = (public_items.poor_grade_filter(region) if kind is PublicListKind.POOR_GRADE
+               else public_items.serious_dishonesty_filter(region))
         return await _page(info, flt, first, after,  # type: ignore[no-any-return]
                            lambda k, i: PublicListEdge(cursor=k, node=public_list_item_of(i)), PublicListConnection)
 
@@ -99,7 +99,7 @@ class PublicQuery:
                                   "region subtree, with the public-plus fields of the sharing agreement.")
     async def shared_items(self, info: Info, region_code: strawberry.ID | None = None, first: int = 20,
                            after: str | None = None) -> SharedItemConnection:
-        flt = publication.shared_filter(str(region_code) if region_code else None)
+        flt = public_items.shared_filter(str(region_code) if region_code else None)
         return await _page(info, flt, first, after,  # type: ignore[no-any-return]
                            lambda k, i: SharedItemEdge(cursor=k, node=shared_item_of(i)), SharedItemConnection,
                            shared=True)
@@ -115,6 +115,6 @@ class PublicQuery:
                                   "rate limited.")
     async def verify_individual(self, info: Info, resident_id: str, name: str) -> VerificationResult:
         ctx = info.context
-        found = await publication.verify_individual(session=await ctx.session(), access=ctx.access,
+        found = await public_items.verify_individual(session=await ctx.session(), access=ctx.access,
                                                     resident_id=resident_id, name=name)
         return VerificationResult(has_current_sanction=found)

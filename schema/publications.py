@@ -7,9 +7,9 @@ from datetime import datetime
 
 import strawberry
 
-from domain import publication, publication_lists
+from domain import publication, publication_lists, publication_views, publication_withdrawal
 from domain.paging import page_size, sort_key
-from domain.publication import PublicationView
+from domain.publication_views import PublicationView
 from domain.rules.catalog import Grade as _Grade
 from domain.rules.catalog import RecordKind as _RecordKind
 from domain.rules.disclosure import DisclosureWindow
@@ -22,8 +22,8 @@ from schema.types import CountedPage, PageInfo, Region, region_of
 Info = strawberry.Info[Context, None]
 
 
-PublicationStatus = labelled(publication.PublicationStatus, description="公开状态: where a publication stands.")
-PublicationItemType = labelled(publication.ItemType, name="PublicationItemType",
+PublicationStatus = labelled(publication_views.PublicationStatus, description="公开状态: where a publication stands.")
+PublicationItemType = labelled(publication_views.ItemType, name="PublicationItemType",
                                description="公开内容: what a publication makes public.")
 
 
@@ -66,11 +66,11 @@ class PublicationType:
 
     @strawberry.field(description="The published record's kind; null for an evaluation result.")
     def record_kind(self) -> RecordKind | None:
-        return _RecordKind(self.view.kind) if self.view.item_type is publication.ItemType.RECORD else None
+        return _RecordKind(self.view.kind) if self.view.item_type is publication_views.ItemType.RECORD else None
 
     @strawberry.field(description="The published result's grade; null for a record.")
     def grade(self) -> Grade | None:
-        return _Grade(self.view.kind) if self.view.item_type is publication.ItemType.RESULT else None
+        return _Grade(self.view.kind) if self.view.item_type is publication_views.ItemType.RESULT else None
 
     @strawberry.field
     def status(self) -> PublicationStatus:  # type: ignore[valid-type]
@@ -146,7 +146,7 @@ class PublicationQuery:
         size = page_size(first, maximum=ctx.max_page_size)
         session = await ctx.session()
         flt = publication_lists.PublicationFilter(
-            status=publication.PublicationStatus(status) if status else None,
+            status=publication_views.PublicationStatus(status) if status else None,
             subject_id=parse_uuid(subject_id, field="subjectId") if subject_id else None,
             record_kind=_RecordKind(record_kind) if record_kind else None)
         order = sort_key(publication_lists.PUBLICATION_ORDERS, order_by.value, "PREPARED_AT_DESC")
@@ -203,6 +203,6 @@ class PublicationMutation:
     @strawberry.mutation(description="Withdraw a prepared or published item, with a reason.")
     async def withdraw_publication(self, info: Info, id: strawberry.ID, reason: str) -> PublicationType:
         ctx = info.context
-        view = await publication.withdraw(session=await ctx.session(), access=ctx.access,
+        view = await publication_withdrawal.withdraw(session=await ctx.session(), access=ctx.access,
                                           id=parse_uuid(id, field="id"), reason=reason)
         return PublicationType(view=view)

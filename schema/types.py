@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import archive, evaluation, subjects
-from domain.archive import CreditRecordView, RecordEventView, RecordVersion
-from domain.db import Session
+from domain import archive, evaluation, record_queries, subjects
 from domain.evaluation import StoredResult
 from domain.paging import page_size
+from domain.record_views import CreditRecordView, RecordEventView, RecordVersion
 from domain.rules.catalog import RecordCategory as RecordCategoryValue
 from domain.rules.workflow import RecordState
+from domain.session import Session
 from domain.subjects import SubjectRow
 from schema.context import Context
 from schema.entities import subject_reference
@@ -151,11 +151,11 @@ class RecordEvent:
 
 
 async def _versions(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordVersion]]:
-    return await archive.versions_of(session=session, record_ids=ids)
+    return await record_queries.versions_of(session=session, record_ids=ids)
 
 
 async def _events(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[RecordEventView]]:
-    return await archive.events_of(session=session, record_ids=ids)
+    return await record_queries.events_of(session=session, record_ids=ids)
 
 
 async def _current_results(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, StoredResult]:
@@ -230,7 +230,7 @@ async def _latest(
     shapes = {(limit, cat) for _, limit, cat in keys}
     for limit, cat in shapes:
         ids = [sid for sid, lim, c in keys if (lim, c) == (limit, cat)]
-        found = await archive.latest_records(
+        found = await record_queries.latest_records(
             session=session, subject_ids=ids, limit=limit, category=RecordCategoryValue(cat) if cat else None
         )
         for sid, records in found.items():

@@ -20,7 +20,8 @@ import pytest
 from api.app import create_app
 from api.postgres import ensure_database, migrate
 from api.settings import Settings
-from domain.db import SingleConnectionDatabase, init_connection
+from domain.db import init_connection
+from domain.single_connection_db import SingleConnectionDatabase
 
 TEST_DATABASE = "yibao_test"
 

@@ -80,7 +80,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from api.postgres import migrate
     from domain import evaluation
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
-    from domain.db import Database, DbScope
+    from domain.db import Database
+    from domain.db_scope import DbScope
 
     url = await _database_url(settings)
     await migrate(url)

@@ -45,7 +45,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from api.postgres import migrate
     from domain import cycle_publication
     from domain.access import Access, OfficerRole, Principal, PrincipalKind
-    from domain.db import Database, DbScope
+    from domain.db import Database
+    from domain.db_scope import DbScope
     from domain.rules.disclosure import beijing_iso
     from tenants import region_tree
 

@@ -12,8 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from domain.db import Database, DbScope, Session
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.events import EVENT_COLUMNS, MAX_BATCH, EventType, StoredEvent
+from domain.session import Session
 
 log = logging.getLogger("yibao.consumers")
 

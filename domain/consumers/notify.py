@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from domain.consumers.bus import Consumer
-from domain.db import Session
 from domain.events import EventType, StoredEvent
 from domain.rules.notifications import published_message, withdrawn_message
+from domain.session import Session
 from tenants import region_tree
 
 TYPES = frozenset({EventType.PUBLICATION_PUBLISHED, EventType.PUBLICATION_WITHDRAWN})

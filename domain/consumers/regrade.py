@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 from domain import evaluation
 from domain.consumers.bus import Consumer
-from domain.db import Session
 from domain.events import EventType, StoredEvent
 from domain.rules.disclosure import CHINA_STANDARD_TIME
+from domain.session import Session
 
 # A repair approved (or revoked for false materials) changes what counts where the rule set says so.
 TYPES = frozenset({EventType.RECORD_CONFIRMED, EventType.RECORD_WITHDRAWN, EventType.RECORD_REPAIRED,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain import publication
+from domain import publication_withdrawal
 from domain.consumers.bus import Consumer
-from domain.db import Session
 from domain.events import EventType, StoredEvent
-from domain.publication import ItemType
+from domain.publication_views import ItemType
+from domain.session import Session
 
 REASONS = {
     EventType.RECORD_WITHDRAWN: "信用记录已撤销",
@@ -29,9 +29,11 @@ async def handle(session: Session, events: Sequence[StoredEvent]) -> None:
         if e.item_id is None:
             continue
         item_type = ItemType.RESULT if e.type is EventType.RESULT_SUPERSEDED else ItemType.RECORD
-        ids = await publication.live_publications_of(session=session, item_type=item_type, item_ids=[e.item_id])
+        ids = await publication_withdrawal.live_publications_of(session=session, item_type=item_type,
+                                                                item_ids=[e.item_id])
         if ids:
-            await publication.take_down(session=session, ids=ids, actor="system:takedown", reason=REASONS[e.type])
+            await publication_withdrawal.take_down(session=session, ids=ids, actor="system:takedown",
+                                                   reason=REASONS[e.type])
 
 
 CONSUMER = Consumer(name="takedown", types=TYPES, handle=handle)

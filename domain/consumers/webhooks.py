@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.consumers.bus import Consumer
-from domain.db import Session
 from domain.events import EventType, StoredEvent
+from domain.session import Session
 from domain.webhooks import WebhookAudience, enqueue, scope_of, subscription_matches
 
 TYPES = frozenset(EventType)

@@ -16,11 +16,11 @@ from datetime import date, datetime
 
 from domain import evaluation
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.documents.layout import MEDIA_TYPE, OfficialDocument, Table, render
 from domain.documents.numbering import bureau_name
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.rules.disclosure import CHINA_STANDARD_TIME
+from domain.session import Session
 from domain.subjects import subjects_by_ids
 
 # Crockford-like alphabet without look-alikes (0/O, 1/I/L): codes are read off paper and typed.

@@ -15,8 +15,8 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from domain.db import Session
 from domain.errors import DomainError, InvalidInput
+from domain.session import Session
 
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 10

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.db import Session
+from domain.session import Session
 from tenants import region_tree
 
 # The document-type word in a number (异 objection, 修 repair, 信报 credit report).

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from domain import objections, repair
 from domain.access import Access
-from domain.db import Session
 from domain.documents import rights_docs
 from domain.documents.layout import MEDIA_TYPE, render
 from domain.documents.rights_docs import DocumentKind, Party
 from domain.rules.objections import ObjectionItem
+from domain.session import Session
 from domain.subjects import subjects_by_ids
 
 _OBJECTION_KINDS = {

@@ -11,11 +11,11 @@ from datetime import date
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.db import Session
 from domain.errors import InvalidInput
 from domain.evaluation.facts import load_facts
 from domain.rules.catalog import Grade, RecordCategory
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS, ListMembership, list_membership
+from domain.session import Session
 from domain.subjects import SubjectRow, subjects_by_ids
 from tenants import region_tree
 

@@ -13,13 +13,13 @@ import asyncpg
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.db import Session
 from domain.errors import Conflict, InvalidInput
 from domain.evaluation.rulesets import StoredRuleSet, get_ruleset, validate_ruleset
 from domain.events import EventType
 from domain.rules.catalog import Grade
 from domain.rules.evaluation.cycle_sql import compile_cycle
 from domain.rules.evaluation.measures_sql import measures_sql
+from domain.session import Session
 from tenants import region_tree
 
 # ---------------------------------------------------------------------------------------------- the cycle

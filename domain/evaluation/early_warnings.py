@@ -10,7 +10,7 @@ from datetime import datetime
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.db import Session
+from domain.session import Session
 
 # ---------------------------------------------------------------------------------------------- warnings
 

@@ -11,7 +11,6 @@ import asyncpg
 # Declares the evaluation tables on the shared SQLModel metadata (alembic, the drift test) wherever this
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
-from domain.db import Session
 from domain.rules.catalog import RecordCategory, RecordKind
 from domain.rules.disclosure import usable_until
 from domain.rules.evaluation import (
@@ -20,6 +19,7 @@ from domain.rules.evaluation import (
     SubjectFacts,
 )
 from domain.rules.evaluation.record_usability_sql import repaired_on_sql
+from domain.session import Session
 from domain.subjects import SubjectRow
 
 # -------------------------------------------------------------------------------------------------- facts

@@ -13,7 +13,6 @@ from decimal import Decimal
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.db import Session
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.evaluation.rulesets import RULESET_COLUMNS, StoredRuleSet
 from domain.events import DomainEvent, EventType
@@ -26,6 +25,7 @@ from domain.rules.redaction import (
     public_subject_from_json,
     public_subject_to_json,
 )
+from domain.session import Session
 from tenants import region_tree
 
 # ------------------------------------------------------------------------------------- inspection plans

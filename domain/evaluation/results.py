@@ -15,11 +15,11 @@ import asyncpg
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.db import Session, grouped
 from domain.errors import NotFound
 from domain.evaluation.facts import load_facts
 from domain.evaluation.rulesets import StoredRuleSet, ruleset_for
 from domain.events import DomainEvent, EventType
+from domain.grouping import grouped
 from domain.rules.catalog import Grade, RecordCategory
 from domain.rules.evaluation import (
     Evaluation,
@@ -30,6 +30,7 @@ from domain.rules.evaluation import (
 )
 from domain.rules.evaluation.measures import measure_params_to_dict
 from domain.rules.warnings import WarningKind, warnings_for
+from domain.session import Session
 from domain.subjects import SubjectRow, subjects_by_ids
 
 # A score falling by this many points in one re-evaluation raises a warning (000 §三(六) gives no number).

@@ -13,7 +13,6 @@ import asyncpg
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.db import Session
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.events import DomainEvent, EventType
 from domain.rules.catalog import Grade
@@ -24,6 +23,7 @@ from domain.rules.evaluation import (
 )
 from domain.rules.evaluation.measures import Measure, catalog_by_grade
 from domain.rules.evaluation.ruleset import local_ruleset_refusal
+from domain.session import Session
 from domain.subjects import SubjectRow
 from tenants import region_tree
 

@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.session import Session
 
 log = logging.getLogger("yibao.exchange.consent")
 MAX_CONSENT = timedelta(days=366)  # a consent is for a loan's application and review, at most a year

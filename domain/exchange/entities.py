@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 
 from domain.access import Access
-from domain.db import Session
-from domain.publication import PublicItem, _public_item, _source
+from domain.public_items import _public_item, _source
+from domain.publication_views import PublicItem
 from domain.rules.redaction import PublicInstitution, public_subject_from_json
+from domain.session import Session
 from domain.subjects import SUBJECT_COLUMNS, SubjectRow
 
 

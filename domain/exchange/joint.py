@@ -21,11 +21,11 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden
 from domain.events import DomainEvent, EventType, StoredEvent
 from domain.rules.catalog import RecordKind
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS
+from domain.session import Session
 from tenants import region_tree
 
 _ACTOR = "system:joint-punishment"

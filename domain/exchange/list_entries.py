@@ -24,7 +24,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.db import Session
 from domain.evaluation.credit_lists import ListEntry, list_entries_of
 from domain.events import DomainEvent, EventType, StoredEvent
 from domain.rules.catalog import Grade
@@ -36,6 +35,7 @@ from domain.rules.double_publicity import (
     REMOVED_WITH_GRADE,
 )
 from domain.rules.redaction import public_subject, public_subject_to_json
+from domain.session import Session
 
 CHINA = ZoneInfo("Asia/Shanghai")
 _ACTOR = "system:credit-lists"

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.db import Session
 from domain.events import EventType, StoredEvent
 from domain.exchange.push_log import log_publish, log_take_down
 from domain.rules.catalog import Grade, RecordKind
@@ -24,6 +23,7 @@ from domain.rules.double_publicity import (
     to_list_row,
 )
 from domain.rules.lists import ListReason
+from domain.session import Session
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TYPES = frozenset({EventType.LIST_ENTRY_PUBLISHED, EventType.LIST_ENTRY_REMOVED})

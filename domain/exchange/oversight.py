@@ -14,9 +14,9 @@ from datetime import date
 from decimal import Decimal
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, InvalidInput
 from domain.rules.double_publicity import DEFAULT_CONFIRMATION_DAYS, DEFAULT_ENTRY_DAYS
+from domain.session import Session
 from tenants import region_tree
 
 # Dates on the bureaus' calendar (Beijing). Entry: the record's creation; confirmation: its first 'confirm' step.

@@ -30,13 +30,15 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from domain.access import Access
-from domain.db import Database, DbScope, Session
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.events import EventType, StoredEvent
 from domain.exchange import list_push
 from domain.exchange.push_log import log_publish, log_take_down
 from domain.rules.catalog import RecordKind
 from domain.rules.double_publicity import ListKind, PenaltyFacts, missing_fields, to_double_publicity
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS
+from domain.session import Session
 from tenants import region_tree
 
 log = logging.getLogger("yibao.exchange.push")

@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from domain.db import Session
 from domain.events import StoredEvent
+from domain.session import Session
 
 log = logging.getLogger("yibao.exchange.push")
 

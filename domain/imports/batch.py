@@ -15,10 +15,10 @@ from datetime import datetime
 
 from domain.access import Access
 from domain.archive import _EVENT, _PERMISSION
-from domain.db import Session
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import AUDIENCES
 from domain.rules.workflow import FORWARD_ACTIONS, RecordAction, RecordHistory, RecordState, transition
+from domain.session import Session
 
 BATCH_ACTIONS = (RecordAction.REVIEW_APPROVE, RecordAction.REVIEW_REJECT, RecordAction.CONFIRM)
 

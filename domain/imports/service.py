@@ -17,11 +17,11 @@ from datetime import date
 from typing import IO, Any
 
 from domain.access import Access, PrincipalKind
-from domain.db import Session
 from domain.errors import Forbidden, InvalidInput
 from domain.imports import staging, writer
 from domain.imports.reader import ImportFileRefused, open_rows
 from domain.rules.import_layout import RowProblem, check_row
+from domain.session import Session
 
 CHUNK_ROWS = 20_000
 Progress = Callable[[str, int, int], None]  # (phase, done, total)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from domain.db import Session
 from domain.rules.import_layout import ImportRow, RowProblem, column_number
+from domain.session import Session
 
 STAGING = "import_staging"
 COLUMNS = ("line", "source_id", "subject_code", "kind", "category", "title", "facts", "amount", "occurred_on",

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from domain.access import Access
-from domain.db import Session
 from domain.events import AUDIENCES, EventType
 from domain.imports.staging import STAGING
 from domain.rules.workflow import start_entry
+from domain.session import Session
 
 if TYPE_CHECKING:
     from domain.imports.service import ImportOutcome

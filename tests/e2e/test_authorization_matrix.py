@@ -15,7 +15,7 @@ import pytest
 from api.app import create_app
 from api.settings import Settings
 from domain.access import OfficerRole, Principal
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import (
     GraphQL,
     insert_entered_record,

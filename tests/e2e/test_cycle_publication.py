@@ -13,8 +13,8 @@ import pytest
 from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
-from domain.db import SingleConnectionDatabase
 from domain.rules.catalog import SubjectClass
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer
 from tests.support.publication import WITHDRAW, insert_result, publish_result
 

@@ -12,9 +12,9 @@ import pytest
 
 from api.settings import Settings
 from domain.access import OfficerRole
-from domain.db import SingleConnectionDatabase
 from domain.rules.catalog import RecordKind, SubjectClass
 from domain.rules.disclosure import CHINA_STANDARD_TIME, _add_months
+from domain.single_connection_db import SingleConnectionDatabase
 from tenants import region_tree
 from tests.support.evaluation import add_record
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer, subject_principal

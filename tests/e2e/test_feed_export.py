@@ -17,8 +17,8 @@ from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
 from domain.access import FederationScope, Principal, PrincipalKind
-from domain.db import SingleConnectionDatabase
 from domain.feed import encode_position
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, auth, officer, subject_principal
 
 HEFEI = officer("340100")

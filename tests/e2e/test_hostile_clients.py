@@ -16,7 +16,7 @@ from api import errors
 from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from domain.synthetic import make_uscc
 from tests.support.factories import GraphQL, count, error_codes, officer
 

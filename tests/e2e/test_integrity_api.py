@@ -14,10 +14,10 @@ import pytest
 from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
-from domain.db import SingleConnectionDatabase
 from domain.rules.chain import entry_fields, entry_hash
 from domain.rules.merkle import leaf_hash, verify_consistency, verify_inclusion
 from domain.rules.tree_head import SignedHead
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, error_codes, officer, subject_principal
 from tests.support.integrity import Archive, build_archive
 from tests.support.publication import publish_record

@@ -19,8 +19,8 @@ import pytest
 from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
-from domain.db import SingleConnectionDatabase
 from domain.open_data import HEADER, SCHEMA_VERSION, snapshot_regions, write_snapshot
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.e2e.test_public_api import _seed
 from tests.support.factories import GraphQL, officer
 from tests.support.publication import WITHDRAW
@@ -152,7 +152,7 @@ async def test_a_daily_snapshot_writes_the_regions_csv_and_its_cursor_whole(
 
 async def test_an_export_runs_under_the_longer_export_time_limit_not_the_request_limit(
         db: SingleConnectionDatabase) -> None:
-    from domain.db import TimeLimits
+    from domain.db_scope import TimeLimits
     from domain.open_data import EXPORT_TIMEOUT_MS, ExportFormat, export_public
 
     db.limit(TimeLimits(statement_timeout_ms=10_000))

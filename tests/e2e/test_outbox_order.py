@@ -17,7 +17,8 @@ import pytest
 
 from api.postgres import ensure_database, migrate
 from domain import feed
-from domain.db import Database, DbScope
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.events import Audience, DomainEvent, EventType
 
 DATABASE = "yibao_outbox_order"

@@ -18,8 +18,8 @@ from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
 from domain.access import OfficerRole
-from domain.db import SingleConnectionDatabase
 from domain.rules.catalog import SubjectClass
+from domain.single_connection_db import SingleConnectionDatabase
 from domain.synthetic import make_resident_id, make_uscc
 from tests.support.factories import GraphQL, auth, error_codes, insert_subject, officer, subject_principal
 from tests.support.publication import (

@@ -15,8 +15,8 @@ from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
 from domain.access import FederationScope, OfficerRole, Principal, PrincipalKind
-from domain.db import SingleConnectionDatabase
 from domain.rules.catalog import RecordKind, SubjectClass
+from domain.single_connection_db import SingleConnectionDatabase
 from domain.synthetic import make_resident_id
 from tests.support.evaluation import add_record
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer, subject_principal

@@ -14,8 +14,8 @@ from api.app import create_app
 from api.demo import SHOWCASE_PERSON, seed_demo
 from api.protection import ProtectionSettings
 from api.settings import Settings
-from domain.db import SingleConnectionDatabase
 from domain.rules.search import MAX_SEARCH_LENGTH
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, error_codes, insert_subject
 
 SEARCH = """query($q: String!, $region: ID, $first: Int, $after: String) {

@@ -20,7 +20,7 @@ import pytest
 from api.demo import DEMO_OFFICERS, seed_demo
 from api.settings import Settings
 from domain.access import Principal, PrincipalKind
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL
 
 README = Path(__file__).resolve().parents[2] / "README.md"

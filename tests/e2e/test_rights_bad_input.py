@@ -15,8 +15,8 @@ from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
 from domain.access import OfficerRole
-from domain.db import SingleConnectionDatabase
 from domain.documents.evidence import MAX_EVIDENCE_BYTES
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, count, insert_subject, officer, subject_principal
 from tests.support.publication import publish_record
 from tests.support.rights import (

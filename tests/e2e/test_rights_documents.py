@@ -16,7 +16,7 @@ from PIL import Image
 from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, insert_subject, subject_principal
 from tests.support.publication import publish_record
 from tests.support.rights import (

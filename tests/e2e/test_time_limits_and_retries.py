@@ -14,7 +14,8 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from domain.db import DbScope, SingleConnectionDatabase, TimeLimits
+from domain.db_scope import DbScope, TimeLimits
+from domain.single_connection_db import SingleConnectionDatabase
 from domain.synthetic import make_uscc
 from tests.support.factories import auth, count, error_codes, officer
 

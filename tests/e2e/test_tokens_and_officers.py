@@ -16,7 +16,7 @@ from api.commands.officer import set_active
 from api.identity import OfficerDirectory
 from api.settings import Settings
 from domain.access import OfficerRole
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import auth, error_codes, officer
 
 ME = {"query": "{ me { id role } }"}

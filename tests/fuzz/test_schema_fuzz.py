@@ -26,7 +26,7 @@ from api.app import create_app
 from api.protection import ProtectionSettings
 from api.settings import Settings
 from domain.access import Principal
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from schema.root import build_schema
 from tests.support.factories import auth, officer, subject_principal
 

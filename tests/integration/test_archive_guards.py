@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from domain.db import DbScope, SingleConnectionDatabase
+from domain.db_scope import DbScope
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import insert_entered_record, insert_subject
 
 

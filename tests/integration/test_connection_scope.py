@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 
 from api.postgres import app_database_url
-from domain.db import APP_ROLE, PUBLIC_ROLE, Database, DbScope, TimeLimits
+from domain.db import Database
+from domain.db_scope import APP_ROLE, PUBLIC_ROLE, DbScope, TimeLimits
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ANONYMOUS = DbScope(role=PUBLIC_ROLE, actor="public:anonymous")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from api.demo import DEMO_OFFICERS, SHOWCASE_INSTITUTIONS, seed_demo
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from schema.root import SDL_PATH, build_schema, export_sdl
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from domain.consumers import CONSUMERS, drain_all
-from domain.db import DbScope, SingleConnectionDatabase
+from domain.db_scope import DbScope
 from domain.events import DomainEvent, EventType
+from domain.single_connection_db import SingleConnectionDatabase
 
 
 async def _locked_bookmarks(db: SingleConnectionDatabase, types: set[EventType] | None) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 
 from api.commands.evaluate import _Operator, cycle_ruleset_version, main
 from domain.access import Access, OfficerRole, Principal, PrincipalKind
-from domain.db import DbScope, SingleConnectionDatabase
+from domain.db_scope import DbScope
+from domain.single_connection_db import SingleConnectionDatabase
 
 CODE = "cq-wushan-outpatient-pharmacy"
 

@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 
 from domain import evaluation
-from domain.db import SingleConnectionDatabase
 from domain.rules.catalog import Grade, RecordKind, ServiceScope, SubjectClass
 from domain.rules.evaluation import evaluate
+from domain.single_connection_db import SingleConnectionDatabase
 from domain.subjects import subjects_by_ids
 from tests.support.evaluation import access_of, add_record, add_subject
 

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from api.worker import Worker
-from domain.db import Database, SingleConnectionDatabase
+from domain.db import Database
 from domain.expiry import announce_expiries
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.conftest import TEST_DATABASE
 from tests.support.delivery import committed_database, eventually
 from tests.support.factories import insert_subject

@@ -12,12 +12,12 @@ from stdnum.cn import uscc
 
 from authz.authorizer import default_authorizer
 from domain.access import Access, OfficerRole, Principal
-from domain.db import SingleConnectionDatabase
 from domain.imports.reader import ImportFileRefused
 from domain.imports.report import report_csv
 from domain.imports.service import ImportOutcome, import_records
 from domain.rules.catalog import SubjectClass
 from domain.rules.import_layout import HEADINGS
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import insert_subject, officer
 from tests.support.imports import csv_bytes, row, xlsx_bytes
 

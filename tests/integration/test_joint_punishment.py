@@ -11,8 +11,9 @@ import httpx
 from api.settings import Settings
 from domain.access import Principal, PrincipalKind
 from domain.consumers import CONSUMERS, drain_all
-from domain.db import DbScope, SingleConnectionDatabase
-from domain.publication import take_down
+from domain.db_scope import DbScope
+from domain.publication_withdrawal import take_down
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer
 from tests.support.publication import insert_confirmed_record, publish_record
 

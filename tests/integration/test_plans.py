@@ -23,7 +23,8 @@ from api.protection import ProtectionSettings
 from api.settings import Settings
 from bench.data import publish_share
 from domain.access import OfficerRole
-from domain.db import _APPLY_SCOPE, PUBLIC_ROLE, Database, DbScope
+from domain.db import Database
+from domain.db_scope import APPLY_SCOPE, PUBLIC_ROLE, DbScope
 from domain.synthetic_scale import write_province_scale
 from tests.support.factories import auth, officer
 
@@ -104,7 +105,7 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 async def _plan(database: Database, scope: DbScope, st: Statement) -> list[dict[str, Any]]:
     """EXPLAIN (FORMAT JSON) of a statement with its arguments, in ``scope`` (custom plan, as sent)."""
     async with database.pool.acquire() as conn, conn.transaction():
-        await conn.execute(_APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id,
+        await conn.execute(APPLY_SCOPE, scope.role, scope.read_prefix, scope.write_prefix, scope.subject_id,
                            scope.actor)
         await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {st.sql}", *st.args)

@@ -14,9 +14,10 @@ import pytest
 
 from api.settings import Settings
 from domain.consumers import CONSUMERS, drain_all
-from domain.db import DbScope, SingleConnectionDatabase
+from domain.db_scope import DbScope
 from domain.exchange.push import deliver_pending_pushes, push_reconciliation
-from domain.publication import take_down
+from domain.publication_withdrawal import take_down
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.evaluation import access_of
 from tests.support.factories import GraphQL, error_codes, insert_subject, officer
 from tests.support.platform import Receiver, platform_receiver

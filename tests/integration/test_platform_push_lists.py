@@ -15,11 +15,11 @@ import pytest
 
 from api.settings import Settings
 from domain.consumers import CONSUMERS, drain_all
-from domain.db import SingleConnectionDatabase
 from domain.exchange.push import deliver_pending_pushes, push_reconciliation
 from domain.expiry import announce_expiries
 from domain.rules.catalog import SubjectClass
 from domain.rules.double_publicity import LIST_FIELDS
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.evaluation import access_of
 from tests.support.factories import GraphQL, insert_subject, officer, subject_principal
 from tests.support.platform import Receiver, platform_receiver

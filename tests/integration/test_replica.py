@@ -24,7 +24,8 @@ from api.app import create_app
 from api.postgres import ensure_database, migrate
 from api.protection import ProtectionSettings
 from api.settings import Settings
-from domain.db import PUBLIC_ROLE, Database, DbScope, init_connection
+from domain.db import Database, init_connection
+from domain.db_scope import PUBLIC_ROLE, DbScope
 from tests.support.factories import insert_subject
 from tests.support.publication import insert_confirmed_record
 

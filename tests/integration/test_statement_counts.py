@@ -6,7 +6,7 @@ import httpx
 
 from api.settings import Settings
 from domain.access import OfficerRole
-from domain.db import SingleConnectionDatabase
+from domain.single_connection_db import SingleConnectionDatabase
 from tests.support.factories import GraphQL, insert_entered_record, insert_subject, officer
 
 PAGE = """query($n: Int!) { subjects(first: $n) { totalCount edges { node { code name parent { code }

@@ -22,7 +22,8 @@ from api.settings import Settings
 from api.worker import Worker
 from domain.consumers import webhooks as webhook_consumer
 from domain.consumers.bus import drain
-from domain.db import Database, DbScope
+from domain.db import Database
+from domain.db_scope import DbScope
 from domain.events import DomainEvent, EventType
 from domain.rules.webhook_retry import RetryPolicy
 from domain.rules.webhook_signature import verify
