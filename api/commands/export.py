@@ -25,17 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the export; exit 2 on input the domain refuses."""
-    from domain.errors import DomainError
-
-    try:
-        if args.out:
-            with open(args.out, "wb") as f:
-                return asyncio.run(_run(args, settings, f, show_progress=True))
-        return asyncio.run(_run(args, settings, sys.stdout.buffer, show_progress=False))
-    except DomainError as exc:
-        print(f"export: {exc.message}", file=sys.stderr)
-        return 2
+    """Run the export (refused input exits 2 through ``run_command``)."""
+    if args.out:
+        with open(args.out, "wb") as f:
+            return asyncio.run(_run(args, settings, f, show_progress=True))
+    return asyncio.run(_run(args, settings, sys.stdout.buffer, show_progress=False))
 
 
 async def export_to(*, url: str, region: str, fmt: str, out: BinaryIO, show_progress: bool = True) -> tuple[int, int]:

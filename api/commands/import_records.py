@@ -37,10 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Run the import: exit 0 when every row was accepted (or already there), 1 when rows were rejected, 2 when
-    the file or the officer was refused."""
+    the file or the officer was refused (the officer through ``run_command``)."""
     from rich.console import Console
 
-    from domain.errors import DomainError
     from domain.imports.reader import ImportFileRefused
     from domain.imports.report import report_csv
 
@@ -55,9 +54,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except ImportFileRefused as exc:
         report_path.write_text(report_csv([exc.problem]), encoding="utf-8")
         print(f"import: {exc.message}（未写入任何记录；报告：{report_path}）", file=sys.stderr)
-        return 2
-    except DomainError as exc:
-        print(f"import: {exc.message}", file=sys.stderr)
         return 2
     report_path.write_text(report_csv(outcome.problems), encoding="utf-8")
     _print_report(console, outcome)
