@@ -12,6 +12,7 @@ import asyncio
 import sys
 from typing import BinaryIO
 
+from api.commands.refusals import output_file
 from api.settings import Settings
 
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("export", help="export the public items of a region subtree (open data)")
     p.add_argument("--region", required=True, help="GB/T 2260 code: a province, city or county")
     p.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    p.add_argument("--out", default=None, help="file to write (default: stdout)")
+    p.add_argument("--out", type=output_file, default=None, help="file to write (default: stdout)")
     p.set_defaults(func=cmd_export)
 
 

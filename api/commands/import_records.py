@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from api.commands.refusals import output_file
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--source", required=True, help="the source system, e.g. 现场检查系统 (source ids are unique in it)")
     p.add_argument("--cycle", type=int, default=None, help="the cycle (year) the records' dates fall in; default: now")
     p.add_argument("--strict", action="store_true", help="write nothing if any row is rejected")
-    p.add_argument("--report", type=Path, default=None, help="where to write the CSV report (default FILE.report.csv)")
+    p.add_argument("--report", type=output_file, default=None,
+                   help="where to write the CSV report (default FILE.report.csv)")
     p.set_defaults(func=cmd_import)
 
 
@@ -44,6 +46,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from domain.imports.report import report_csv
 
     path: Path = args.file
+    if path.is_dir():
+        print(f"import: {path} 是目录，不是文件：请给出要导入的 .csv 或 .xlsx 文件", file=sys.stderr)
+        return 2
     if not path.is_file():
         print(f"import: 找不到文件 {path}", file=sys.stderr)
         return 2

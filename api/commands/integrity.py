@@ -21,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+from api.commands.refusals import not_a_directory
 from api.settings import PROJECT_DIR, Settings
 
 MAX_SHOWN = 20
@@ -46,15 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``verify`` and ``integrity sign-head`` to the ``yibao`` parser."""
     p = sub.add_parser("verify", help="check the archive (or one subject) against its hash chains and signed log")
     p.add_argument("--subject", metavar="SUBJECT_ID", help="check one subject only")
-    p.add_argument("--heads", type=Path, default=None, help="the exported signed heads (JSON Lines)")
-    p.add_argument("--public-key", type=Path, default=None, help="the bureau's Ed25519 public key (PEM)")
+    p.add_argument("--heads", type=not_a_directory, default=None, help="the exported signed heads (JSON Lines)")
+    p.add_argument("--public-key", type=not_a_directory, default=None, help="the bureau's Ed25519 public key (PEM)")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("integrity", help="the integrity log: sign its head")
     jobs = p.add_subparsers(dest="job", required=True)
     s = jobs.add_parser("sign-head", help="append pending entries to the log and sign its head")
     s.add_argument("--every", type=float, default=None, metavar="SECONDS", help="keep signing at this interval")
-    s.add_argument("--heads", type=Path, default=None, help="the JSON Lines file signed heads are appended to")
-    s.add_argument("--key", type=Path, default=None, help="the bureau's Ed25519 private key (PEM)")
+    s.add_argument("--heads", type=not_a_directory, default=None,
+                   help="the JSON Lines file signed heads are appended to")
+    s.add_argument("--key", type=not_a_directory, default=None, help="the bureau's Ed25519 private key (PEM)")
     s.set_defaults(func=cmd_sign_head)
 
 

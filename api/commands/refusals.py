@@ -2,13 +2,15 @@
 
 An unknown region, an unknown migration revision, an id the domain does not know or a path that cannot be a file
 are the operator's mistakes, not bugs: they get a message a person understands, never a traceback. ``main`` runs
-every subcommand through ``run_command``.
+every subcommand through ``run_command``; paths are checked by argparse (its own exit 2 and usage line) before
+anything touches the database.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -47,3 +49,18 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.command}: {message}", file=sys.stderr)
         return EXIT_REFUSED
 
+
+def not_a_directory(text: str) -> Path:
+    """An argparse type for a file path (read, or created with its folders): refused when it is a directory."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} 是目录，不是文件")
+    return path
+
+
+def output_file(text: str) -> Path:
+    """An argparse type for a file to write: refused when it is a directory or its folder does not exist."""
+    path = not_a_directory(text)
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"目录 {path.parent} 不存在，无法写入 {text}")
+    return path

@@ -1,6 +1,9 @@
-"""The `yibao` command: tokens for demo officers verify as the API expects, and unknown officers are refused."""
+"""The `yibao` command: tokens for demo officers verify as the API expects, unknown officers and unusable paths
+are refused with a message (exit 2)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +33,27 @@ def test_the_officer_list_covers_every_role() -> None:
     from api.demo import DEMO_OFFICERS
 
     assert {role for *_, role, _ in DEMO_OFFICERS} == set(OfficerRole)
+
+
+def test_exporting_into_a_folder_that_does_not_exist_is_refused_before_anything_runs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "--region", "340100", "--out", str(tmp_path / "missing" / "x.csv")])
+    assert exited.value.code == 2
+    assert f"目录 {tmp_path / 'missing'} 不存在" in capsys.readouterr().err
+
+
+def test_exporting_onto_a_directory_is_refused_saying_it_is_a_directory(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["export", "--region", "340100", "--out", str(tmp_path)])
+    assert exited.value.code == 2
+    assert f"{tmp_path} 是目录，不是文件" in capsys.readouterr().err
+
+
+def test_importing_a_directory_says_it_is_a_directory_not_a_missing_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import", str(tmp_path), "--officer", "340102-officer", "--source", "X"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} 是目录，不是文件" in err and "找不到" not in err
+
