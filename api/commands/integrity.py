@@ -75,7 +75,7 @@ async def _connect(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """Exit 0 when everything checks, 1 on tampering, 2 on bad arguments."""
+    """Exit 0 when everything checks, 1 on tampering, 2 on bad arguments (such as a subject that does not exist)."""
     from domain.integrity_signing import HeadVerifier, read_heads
     from domain.integrity_verify import verify
 
@@ -94,6 +94,9 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         conn = await _connect(settings)
         try:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
+                if subject is not None and not await _known_subject(conn, subject):
+                    print(f"verify: 没有编号为 {subject} 的信用主体，无可核验", file=sys.stderr)
+                    return 2
                 report = await verify(sql=conn, signed=signed, verifier=verifier, subject_id=subject)
         finally:
             await conn.close()
@@ -114,6 +117,15 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
     return asyncio.run(run())
+
+
+async def _known_subject(conn, subject: uuid.UUID) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the archive has the subject or ever logged a write of it (a deleted subject row is tampering for
+    ``verify`` to report, not an unknown id)."""
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM subject WHERE id = $1)
+               OR EXISTS (SELECT 1 FROM integrity_chain WHERE subject_id = $1)
+               OR EXISTS (SELECT 1 FROM integrity_entry WHERE subject_id = $1)""", subject))
 
 
 def cmd_sign_head(args: argparse.Namespace, settings: Settings) -> int:

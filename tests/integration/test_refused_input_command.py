@@ -1,4 +1,4 @@
-"""`yibao` refuses an operator's mistakes (an unknown region or migration revision) with one Chinese line
+"""`yibao` refuses an operator's mistakes (an unknown region, migration revision or subject) with one Chinese line
 on stderr and exit 2, never a traceback, against the tests' PostgreSQL."""
 
 from __future__ import annotations
@@ -47,3 +47,11 @@ async def test_migrating_to_a_revision_that_does_not_exist_is_refused_and_change
     finally:
         await conn.close()
 
+
+async def test_verifying_a_subject_that_does_not_exist_says_so_and_exits_2(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path))
+    nobody = "00000000-0000-0000-0000-000000000000"
+    code, err = await _yibao(pg_url, monkeypatch, capsys, "verify", "--subject", nobody)
+    assert code == 2
+    assert f"没有编号为 {nobody} 的信用主体" in err
