@@ -206,6 +206,12 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from domain.access import PrincipalKind
 
     ttl = args.hours * 3600
+    # The server's own limit (api/identity.py refuses longer tokens with 401), so we never print one it refuses.
+    limit_hours = settings.jwt_max_lifetime_s / 3600
+    if not 0 < ttl <= settings.jwt_max_lifetime_s:
+        print(f"token: --hours 须在 1 到 {limit_hours:g} 小时之间（服务器拒绝有效期超过 {limit_hours:g} 小时的令牌，"
+              f"上限见 YIBAO_JWT_MAX_LIFETIME），而不是 {args.hours}", file=sys.stderr)
+        return 2
     if args.subject:
         token = mint_token(
             secret=settings.jwt_secret,
@@ -289,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("officer", nargs="?", help="a demo officer id, e.g. 340100-officer")
     who.add_argument("--subject", metavar="SUBJECT_ID", help="a token for a credit subject (its id)")
     who.add_argument("--federation", metavar="CLIENT_ID", help="a token for a federation client")
-    p.add_argument("--hours", type=int, default=8)
+    p.add_argument("--hours", type=int, default=8, help="lifetime, at most the server's limit (12 by default)")
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("export-sdl", help="write schema/schema.graphql from the code")

@@ -1,5 +1,5 @@
-"""The `yibao` command: tokens for demo officers verify as the API expects, unknown officers and unusable paths
-are refused with a message (exit 2)."""
+"""The `yibao` command: tokens for demo officers verify as the API expects, unknown officers, lifetimes beyond the
+server's limit and unusable paths are refused with a message (exit 2)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,32 @@ def test_the_officer_list_covers_every_role() -> None:
     from api.demo import DEMO_OFFICERS
 
     assert {role for *_, role, _ in DEMO_OFFICERS} == set(OfficerRole)
+
+
+@pytest.mark.parametrize("hours", ["100", "13", "0", "-1"])
+def test_a_token_outside_the_servers_lifetime_limit_is_refused_naming_the_allowed_range(
+        hours: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["token", "340100-officer", "--hours", hours]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "1 到 12 小时" in err and hours in err
+
+
+def test_the_token_limit_is_the_one_the_server_is_configured_with(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("YIBAO_JWT_MAX_LIFETIME", str(2 * 3600))
+    assert main(["token", "340100-officer", "--hours", "3"]) == 2
+    assert "1 到 2 小时" in capsys.readouterr().err
+
+
+def test_a_token_of_the_longest_allowed_lifetime_is_accepted_by_the_server(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = load_settings()
+    hours = settings.jwt_max_lifetime_s // 3600
+    assert main(["token", "340100-officer", "--hours", str(hours)]) == 0
+    token = capsys.readouterr().out.strip()
+    principal = principal_from_headers({"authorization": f"Bearer {token}"}, secret=settings.jwt_secret,
+                                       issuer=settings.jwt_issuer, max_lifetime_s=settings.jwt_max_lifetime_s)
+    assert principal.id == "340100-officer"
 
 
 def test_exporting_into_a_folder_that_does_not_exist_is_refused_before_anything_runs(
