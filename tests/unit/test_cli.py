@@ -1,13 +1,15 @@
 """The `yibao` command: tokens for demo officers verify as the API expects, unknown officers, lifetimes beyond the
-server's limit and unusable paths are refused with a message (exit 2)."""
+server's limit and unusable paths are refused with a message (exit 2), and producing a PDF logs no font chatter."""
 
 from __future__ import annotations
 
+import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from api.cli import configure_logging, main
 from api.identity import principal_from_headers
 from api.settings import load_settings
 from domain.access import OfficerRole, PrincipalKind
@@ -83,3 +85,13 @@ def test_importing_a_directory_says_it_is_a_directory_not_a_missing_file(
     err = capsys.readouterr().err
     assert f"{tmp_path} 是目录，不是文件" in err and "找不到" not in err
 
+
+def test_producing_a_pdf_logs_no_fonttools_info_lines(caplog: pytest.LogCaptureFixture) -> None:
+    from domain.documents.layout import OfficialDocument, render
+
+    configure_logging()
+    caplog.set_level(logging.INFO)
+    pdf = render(OfficialDocument(issuer="合肥市医疗保障局", number="合医保〔2025〕1号", title="信用评价结果告知书",
+                                  dated=date(2025, 3, 1), paragraphs=("经评价，你单位信用等级为 A 级。",)))
+    assert pdf.startswith(b"%PDF")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("fontTools")] == []
