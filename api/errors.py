@@ -113,10 +113,15 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
                       | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError)
 
 
+def unknown_region_message(exc: UnknownRegion) -> str:
+    """What a person is told about a region code that is not in GB/T 2260 (the API and the `yibao` command)."""
+    return f"未知的行政区划代码 {exc.region_code!r}（须为 GB/T 2260 中的六位代码）。"
+
+
 def _expected_refusal(original: BaseException | None) -> tuple[str, str] | None:
     """The code and message of an error that is the client's or the moment's, not a bug (logged in one line)."""
     if isinstance(original, UnknownRegion):
-        return "INVALID_INPUT", f"未知的行政区划代码 {original.region_code!r}（须为 GB/T 2260 中的六位代码）。"
+        return "INVALID_INPUT", unknown_region_message(original)
     if isinstance(original, asyncpg.InsufficientPrivilegeError):
         # Row-level security refused a row: outside the principal's subtree, nothing was written.
         return "FORBIDDEN", "该操作涉及您辖区以外的数据，未写入任何内容。"

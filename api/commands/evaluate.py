@@ -65,14 +65,8 @@ class _Operator:
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the job; exit 2 on input the domain refuses."""
-    from domain.errors import DomainError
-
-    try:
-        return asyncio.run(_run(args, settings))
-    except DomainError as exc:
-        print(f"evaluate: {exc.message}", file=sys.stderr)
-        return 2
+    """Run the job (refused input, such as an unknown region, exits 2 through ``run_command``)."""
+    return asyncio.run(_run(args, settings))
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -138,10 +132,12 @@ async def cycle_ruleset_version(*, session: Any, access: Any, code: str, version
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``evaluate`` alone (``python -m api.commands.evaluate``) until it is wired into ``yibao``."""
+    from api.commands.refusals import run_command
+
     parser = argparse.ArgumentParser(prog="yibao")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["evaluate", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.func(args, load_settings()))
+    return run_command(args, load_settings())
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import asyncio
 import sys
 from typing import BinaryIO
 
+from api.commands.refusals import output_file
 from api.settings import Settings
 
 
@@ -20,22 +21,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("export", help="export the public items of a region subtree (open data)")
     p.add_argument("--region", required=True, help="GB/T 2260 code: a province, city or county")
     p.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    p.add_argument("--out", default=None, help="file to write (default: stdout)")
+    p.add_argument("--out", type=output_file, default=None, help="file to write (default: stdout)")
     p.set_defaults(func=cmd_export)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the export; exit 2 on input the domain refuses."""
-    from domain.errors import DomainError
-
-    try:
-        if args.out:
-            with open(args.out, "wb") as f:
-                return asyncio.run(_run(args, settings, f, show_progress=True))
-        return asyncio.run(_run(args, settings, sys.stdout.buffer, show_progress=False))
-    except DomainError as exc:
-        print(f"export: {exc.message}", file=sys.stderr)
-        return 2
+    """Run the export (refused input exits 2 through ``run_command``)."""
+    if args.out:
+        with open(args.out, "wb") as f:
+            return asyncio.run(_run(args, settings, f, show_progress=True))
+    return asyncio.run(_run(args, settings, sys.stdout.buffer, show_progress=False))
 
 
 async def export_to(*, url: str, region: str, fmt: str, out: BinaryIO, show_progress: bool = True) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from api.commands.refusals import output_file
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,20 +32,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--source", required=True, help="the source system, e.g. 现场检查系统 (source ids are unique in it)")
     p.add_argument("--cycle", type=int, default=None, help="the cycle (year) the records' dates fall in; default: now")
     p.add_argument("--strict", action="store_true", help="write nothing if any row is rejected")
-    p.add_argument("--report", type=Path, default=None, help="where to write the CSV report (default FILE.report.csv)")
+    p.add_argument("--report", type=output_file, default=None,
+                   help="where to write the CSV report (default FILE.report.csv)")
     p.set_defaults(func=cmd_import)
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Run the import: exit 0 when every row was accepted (or already there), 1 when rows were rejected, 2 when
-    the file or the officer was refused."""
+    the file or the officer was refused (the officer through ``run_command``)."""
     from rich.console import Console
 
-    from domain.errors import DomainError
     from domain.imports.reader import ImportFileRefused
     from domain.imports.report import report_csv
 
     path: Path = args.file
+    if path.is_dir():
+        print(f"import: {path} 是目录，不是文件：请给出要导入的 .csv 或 .xlsx 文件", file=sys.stderr)
+        return 2
     if not path.is_file():
         print(f"import: 找不到文件 {path}", file=sys.stderr)
         return 2
@@ -55,9 +59,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     except ImportFileRefused as exc:
         report_path.write_text(report_csv([exc.problem]), encoding="utf-8")
         print(f"import: {exc.message}（未写入任何记录；报告：{report_path}）", file=sys.stderr)
-        return 2
-    except DomainError as exc:
-        print(f"import: {exc.message}", file=sys.stderr)
         return 2
     report_path.write_text(report_csv(outcome.problems), encoding="utf-8")
     _print_report(console, outcome)

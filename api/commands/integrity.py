@@ -21,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+from api.commands.refusals import not_a_directory
 from api.settings import PROJECT_DIR, Settings
 
 MAX_SHOWN = 20
@@ -46,15 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``verify`` and ``integrity sign-head`` to the ``yibao`` parser."""
     p = sub.add_parser("verify", help="check the archive (or one subject) against its hash chains and signed log")
     p.add_argument("--subject", metavar="SUBJECT_ID", help="check one subject only")
-    p.add_argument("--heads", type=Path, default=None, help="the exported signed heads (JSON Lines)")
-    p.add_argument("--public-key", type=Path, default=None, help="the bureau's Ed25519 public key (PEM)")
+    p.add_argument("--heads", type=not_a_directory, default=None, help="the exported signed heads (JSON Lines)")
+    p.add_argument("--public-key", type=not_a_directory, default=None, help="the bureau's Ed25519 public key (PEM)")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("integrity", help="the integrity log: sign its head")
     jobs = p.add_subparsers(dest="job", required=True)
     s = jobs.add_parser("sign-head", help="append pending entries to the log and sign its head")
     s.add_argument("--every", type=float, default=None, metavar="SECONDS", help="keep signing at this interval")
-    s.add_argument("--heads", type=Path, default=None, help="the JSON Lines file signed heads are appended to")
-    s.add_argument("--key", type=Path, default=None, help="the bureau's Ed25519 private key (PEM)")
+    s.add_argument("--heads", type=not_a_directory, default=None,
+                   help="the JSON Lines file signed heads are appended to")
+    s.add_argument("--key", type=not_a_directory, default=None, help="the bureau's Ed25519 private key (PEM)")
     s.set_defaults(func=cmd_sign_head)
 
 
@@ -73,7 +75,7 @@ async def _connect(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """Exit 0 when everything checks, 1 on tampering, 2 on bad arguments."""
+    """Exit 0 when everything checks, 1 on tampering, 2 on bad arguments (such as a subject that does not exist)."""
     from domain.integrity_signing import HeadVerifier, read_heads
     from domain.integrity_verify import verify
 
@@ -92,6 +94,9 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         conn = await _connect(settings)
         try:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
+                if subject is not None and not await _known_subject(conn, subject):
+                    print(f"verify: 没有编号为 {subject} 的信用主体，无可核验", file=sys.stderr)
+                    return 2
                 report = await verify(sql=conn, signed=signed, verifier=verifier, subject_id=subject)
         finally:
             await conn.close()
@@ -112,6 +117,15 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
     return asyncio.run(run())
+
+
+async def _known_subject(conn, subject: uuid.UUID) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the archive has the subject or ever logged a write of it (a deleted subject row is tampering for
+    ``verify`` to report, not an unknown id)."""
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM subject WHERE id = $1)
+               OR EXISTS (SELECT 1 FROM integrity_chain WHERE subject_id = $1)
+               OR EXISTS (SELECT 1 FROM integrity_entry WHERE subject_id = $1)""", subject))
 
 
 def cmd_sign_head(args: argparse.Namespace, settings: Settings) -> int:

@@ -45,7 +45,7 @@ def cmd_officer(args: argparse.Namespace, settings: Settings) -> int:
         return await set_active(await _database_url(settings), officer_id=args.officer_id, active=active)
 
     if not asyncio.run(run()):
-        print(f"no officer {args.officer_id!r}", file=sys.stderr)
+        print(f"officer: 没有工作人员 {args.officer_id!r}（见 officer 表）", file=sys.stderr)
         return 2
     print(f"officer {args.officer_id} {'reactivated' if active else 'deactivated'}"
           + ("" if active else "; their tokens stop working within the API's officer cache time (30 s by default)"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from datetime import date
 
 from api.settings import Settings
@@ -26,14 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the publication; exit 2 on input the domain refuses."""
-    from domain.errors import DomainError
-
-    try:
-        return asyncio.run(_run(args, settings))
-    except DomainError as exc:
-        print(f"publish: {exc.message}", file=sys.stderr)
-        return 2
+    """Run the publication (refused input exits 2 through ``run_command``)."""
+    return asyncio.run(_run(args, settings))
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

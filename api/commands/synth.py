@@ -57,13 +57,11 @@ def cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
     if args.records and not args.subjects:
         print("synth: records need subjects: give --subjects too", file=sys.stderr)
         return 2
-    from tenants import RegionLevel, UnknownRegion, region_tree
+    from tenants import RegionLevel, region_tree
 
-    try:
-        if region_tree().get(args.province).level is not RegionLevel.PROVINCE:
-            raise UnknownRegion(args.province, f"{args.province} is not a province")
-    except UnknownRegion as exc:
-        print(f"synth: {exc}", file=sys.stderr)
+    # An unknown code raises UnknownRegion, which ``run_command`` reports like every other command's.
+    if region_tree().get(args.province).level is not RegionLevel.PROVINCE:
+        print(f"synth: {args.province} 不是省级行政区划代码（--province 须为省，如 340000）", file=sys.stderr)
         return 2
     return asyncio.run(_run(args, settings))
 

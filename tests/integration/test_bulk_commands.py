@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from api.commands import export, publish
+from api.commands.refusals import run_command
 from api.settings import load_settings
 from domain.open_data import HEADER
 
@@ -29,7 +30,7 @@ async def test_publishing_an_unfinished_cycle_from_the_command_line_is_refused_a
     monkeypatch.setenv("DATABASE_URL", pg_url)
     year = date.today().year
     args = _parse("publish", "--region", "340100", "--year", str(year))
-    code = await asyncio.to_thread(args.func, args, load_settings())
+    code = await asyncio.to_thread(run_command, args, load_settings())
     assert code == 2 and "尚未结束" in capsys.readouterr().err
     conn = await asyncpg.connect(pg_url)
     try:
