@@ -13,7 +13,7 @@ from typing import Protocol
 
 from domain.db import FEDERATION_ROLE, PUBLIC_ROLE, DbScope
 from domain.errors import Forbidden, InvalidInput
-from domain.rules.labels import ACTION_LABELS, RESOURCE_LABELS, label_of
+from domain.rules.labels import label_of, permission_label
 from tenants import RegionLevel, UnknownRegion, region_tree
 
 
@@ -159,7 +159,7 @@ class Access:
         who = f"a {p.level} {p.role}" if p.kind is PrincipalKind.OFFICER else f"a {p.kind}"
         officer = p.kind is PrincipalKind.OFFICER and p.level and p.role
         who_zh = f"{label_of(RegionLevel(p.level))}{label_of(p.role)}" if officer else label_of(p.kind)
-        what_zh = f"{ACTION_LABELS.get(act, act)}{RESOURCE_LABELS.get(obj, obj)}"
+        what_zh = permission_label(obj, act)
         raise Forbidden(f"您的身份（{who_zh}）无权{what_zh}{where_zh}。",
                         en=f"As {who} you may not {act} {obj}{where}.", resource=obj, action=act, region=region_code)
 

@@ -74,3 +74,10 @@ async def test_a_refusal_before_graphql_runs_follows_the_language_too(client: ht
     assert chinese.json()["errors"][0]["message"] == "请求体须为 JSON。"
     assert english.json()["errors"][0]["message"] == "The body must be JSON."
     assert chinese.json()["errors"][0]["extensions"] == english.json()["errors"][0]["extensions"]
+
+
+async def test_a_county_officer_is_told_plainly_that_it_may_not_publish(gql) -> None:  # type: ignore[no-untyped-def]
+    body = await gql('{ previewCyclePublication(regionCode: "340102", cycleYear: 2024) { cycleYear } }',
+                     as_=officer("340102"))
+    assert error_codes(body) == ["FORBIDDEN"]
+    assert body["errors"][0]["message"] == "您的身份（县级经办人员）无权公开信息（行政区划 340102）。"
