@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 from graphql import GraphQLError
 
-from domain.errors import DomainError
+from domain.errors import DomainError, unknown_region
 from tenants import UnknownRegion
 
 log = logging.getLogger("yibao.api")
@@ -113,10 +113,11 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
                       | asyncpg.AdminShutdownError | asyncpg.CrashShutdownError)
 
 
-def _expected_refusal(original: BaseException | None) -> tuple[str, str] | None:
+def _expected_refusal(original: BaseException | None, language: str) -> tuple[str, str] | None:
     """The code and message of an error that is the client's or the moment's, not a bug (logged in one line)."""
     if isinstance(original, UnknownRegion):
-        return "INVALID_INPUT", f"未知的行政区划代码 {original.region_code!r}（须为 GB/T 2260 中的六位代码）。"
+        refusal = unknown_region(original.region_code)
+        return refusal.code, refusal.message_in(language)
     if isinstance(original, asyncpg.InsufficientPrivilegeError):
         # Row-level security refused a row: outside the principal's subtree, nothing was written.
         return "FORBIDDEN", "该操作涉及您辖区以外的数据，未写入任何内容。"
@@ -148,7 +149,7 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
             details["problems"] = [{**p, "message": p.get("en", p.get("message"))} if isinstance(p, dict) else p
                                    for p in details["problems"]]
         return {**error_body(original.code, original.message_in(language), **details), **base}
-    expected = _expected_refusal(original)
+    expected = _expected_refusal(original, language)
     if expected is not None:
         log.info("refused: %s %s", expected[0], type(original).__name__)
         return {**error_body(*expected), **base}

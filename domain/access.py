@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.db import FEDERATION_ROLE, PUBLIC_ROLE, DbScope
-from domain.errors import Forbidden, InvalidInput
+from domain.errors import Forbidden, unknown_region
 from domain.rules.labels import label_of, permission_label
 from tenants import RegionLevel, UnknownRegion, region_tree
 
@@ -133,7 +133,7 @@ class Access:
         try:
             return str(region_tree().relation(self.principal.region_code, region_code))
         except UnknownRegion as exc:
-            raise InvalidInput(str(exc), field="regionCode") from exc
+            raise unknown_region(exc.region_code) from exc
 
     def allows(self, obj: str, act: str, *, region_code: str | None = None, subject_id: str | None = None) -> bool:
         """Whether the principal may ``act`` on ``obj`` at a region (default: its own node)."""

@@ -33,7 +33,7 @@ import asyncpg
 
 from domain.access import Access, PrincipalKind
 from domain.db import Session
-from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, unknown_region
 from domain.events import AUDIENCES, Audience, DomainEvent, EventType
 from domain.paging import Page, decode_time_cursor, encode_time_cursor
 from domain.rules.catalog import Grade, RecordCategory, RecordKind, SubjectClass, SubjectKind
@@ -589,8 +589,7 @@ def _page_prefix(flt: PublicFilter, access: Access) -> tuple[bool, str | None]:
     prefixes = [confined] if confined else []
     if flt.region_code:
         if region_tree().find(flt.region_code) is None:
-            raise InvalidInput(f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
-                               field="regionCode")
+            raise unknown_region(flt.region_code)
         prefixes.append(region_tree().subtree_prefix(flt.region_code))
     if not prefixes:
         return True, None

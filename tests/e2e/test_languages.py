@@ -81,3 +81,18 @@ async def test_a_county_officer_is_told_plainly_that_it_may_not_publish(gql) -> 
                      as_=officer("340102"))
     assert error_codes(body) == ["FORBIDDEN"]
     assert body["errors"][0]["message"] == "您的身份（县级经办人员）无权公开信息（行政区划 340102）。"
+
+
+# An unknown region code is refused in the request's language on every path (issue: publicGrades answered in English).
+@pytest.mark.parametrize(("query", "as_"), [
+    ('{ publicGrades(regionCode: "999999") { totalCount } }', None),
+    ('{ publicLists(kind: POOR_GRADE, regionCode: "999999", first: 5) { totalCount } }', None),
+    ('{ subjects(filter: { regionCode: "999999" }) { totalCount } }', officer("340100")),
+])
+async def test_an_unknown_region_code_is_refused_in_chinese_by_default_and_in_english_when_asked(
+        gql, query: str, as_) -> None:  # type: ignore[no-untyped-def]
+    chinese = await gql(query, as_=as_)
+    english = await gql(query, as_=as_, language="en")
+    assert error_codes(chinese) == error_codes(english) == ["INVALID_INPUT"]
+    assert chinese["errors"][0]["message"].startswith("未知的行政区划代码 '999999'")
+    assert english["errors"][0]["message"].startswith("Unknown region code '999999'")
