@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 from graphql import GraphQLError
 
+from api.graphql_messages import in_chinese
 from domain.errors import DomainError, unknown_region
 from tenants import UnknownRegion
 
@@ -81,27 +82,31 @@ def _pick(language: str, zh: str, en: str) -> str:
     return en if language == EN else zh
 
 
+def _library_message(msg: str, language: str) -> str:
+    """graphql-core's (English) message, in Chinese unless the request asked for English (api/graphql_messages)."""
+    return msg if language == EN else in_chinese(msg)
+
+
 def _classify_pre_execution(err: GraphQLError, language: str) -> tuple[str, str]:
     msg = err.message
     if isinstance((err.extensions or {}).get("code"), str):
         return str(err.extensions["code"]), msg  # type: ignore[index]
     if "exceeds maximum operation depth" in msg:
-        return QUERY_TOO_DEEP, _pick(language, f"查询嵌套过深（{msg}）。", f"The query is nested too deeply ({msg}).")
+        return QUERY_TOO_DEEP, _pick(language, in_chinese(msg), f"The query is nested too deeply ({msg}).")
     if "aliases found" in msg:
-        return TOO_MANY_ALIASES, _pick(language, f"查询使用的别名过多（{msg}）。",
-                                       f"The query uses too many aliases ({msg}).")
+        return TOO_MANY_ALIASES, _pick(language, in_chinese(msg), f"The query uses too many aliases ({msg}).")
     if "objects, more than the" in msg:
-        return QUERY_TOO_COSTLY, _pick(language, f"查询可能返回的对象过多，请减少每页条数或字段（{msg}）。", msg)
+        return QUERY_TOO_COSTLY, _library_message(msg, language)
     if "tokens" in msg and "Parsing aborted" in msg:
-        return QUERY_TOO_LARGE, _pick(language, "查询过大，请减少字段或拆分查询。",
+        return QUERY_TOO_LARGE, _pick(language, in_chinese(msg),
                                       "The query is too large; ask for fewer fields or split it.")
-    # graphql-core's own parse and validation messages name the offending part of the query; they stay as
-    # the library writes them (English), because translating them would lose that precision.
+    # graphql-core's own parse and validation messages name the offending part of the query; the Chinese form
+    # keeps those names (api/graphql_messages.py), the English one is the library's.
     if msg.startswith("Syntax Error"):
-        return PARSE_FAILED, msg
+        return PARSE_FAILED, _library_message(msg, language)
     if msg.startswith("Variable '$") or "got invalid value" in msg:
-        return BAD_USER_INPUT, msg
-    return VALIDATION_FAILED, msg
+        return BAD_USER_INPUT, _library_message(msg, language)
+    return VALIDATION_FAILED, _library_message(msg, language)
 
 
 def is_database_unavailable(exc: BaseException | None) -> bool:
@@ -140,7 +145,7 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
         base["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
     if original is not None and err.message.startswith("Variable '$"):
         # A variable that does not coerce (an unknown enum value ...): strawberry keeps the KeyError behind it.
-        return {**error_body(BAD_USER_INPUT, err.message), **base}
+        return {**error_body(BAD_USER_INPUT, _library_message(err.message, language)), **base}
     if isinstance(original, DomainError):
         if not (err.path and err.path[0] == "_entities"):  # schema/entities.py logs one line for all of them
             log.info("refused: %s %s", original.code, original.message)
@@ -159,7 +164,7 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
                 **base}
     if isinstance(original, GraphQLError):
         # graphql-core's own coercion of a variable (an enum value that does not exist, say): the client's mistake.
-        return {**error_body(BAD_USER_INPUT, original.message), **base}
+        return {**error_body(BAD_USER_INPUT, _library_message(original.message, language)), **base}
     if isinstance(original, asyncpg.DataError | ValueError) and original is not None:
         return {**error_body(BAD_USER_INPUT, _pick(language, f"取值无效：{original}", f"Invalid value: {original}")),
                 **base}
