@@ -62,8 +62,14 @@ TRANSPORT_MESSAGES: Mapping[str, tuple[str, str]] = {
     "variables_not_object": ("'variables' 须为对象。", "'variables' must be an object."),
     "rate_limited": ("请求过于频繁（{limit}），请在 {retry_after} 秒后重试。",
                      "Too many requests ({limit}); try again in {retry_after} s."),
-    "introspection": ("内省查询仅对已登录的客户端开放；公开的 schema 以 SDL 形式发布。",
-                      "Introspection is only available to signed-in clients; the public schema is published as SDL."),
+    "introspection": ("内省查询（GraphiQL 的文档与自动补全）仅对已登录的客户端开放。请在请求头中加入令牌："
+                      "Authorization: Bearer <令牌>（在 GraphiQL 中打开下方的 Headers 标签，填入 "
+                      '{{"Authorization": "Bearer <令牌>"}}）；令牌可用 yibao token 340100-officer 生成。'
+                      "公开的 schema 也以 SDL 形式发布（schema/schema.graphql）。",
+                      "Introspection (GraphiQL's docs and autocompletion) is only available to signed-in clients. "
+                      "Add a token to the request: Authorization: Bearer <token> (in GraphiQL, open the Headers tab "
+                      'below and enter {{"Authorization": "Bearer <token>"}}); mint one with yibao token '
+                      "340100-officer. The public schema is also published as SDL (schema/schema.graphql)."),
 }
 
 

@@ -190,3 +190,26 @@ async def test_a_query_nested_too_deeply_is_told_the_limit_in_chinese(db, settin
     assert error_codes(zh) == error_codes(en) == ["QUERY_TOO_DEEP"]
     assert zh["errors"][0]["message"] == "查询嵌套过深：最多 3 层，请减少嵌套或拆分查询。"
     assert en["errors"][0]["message"].startswith("The query is nested too deeply (")
+
+
+async def test_anonymous_introspection_stays_refused_and_says_in_chinese_how_to_add_a_token(gql) -> None:  # type: ignore[no-untyped-def]
+    query = "query IntrospectionQuery { __schema { queryType { name } } }"
+    zh = await gql(query)
+    en = await gql(query, language="en")
+    assert zh["errors"][0]["extensions"] == en["errors"][0]["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert "data" not in zh or not zh["data"]
+    message = zh["errors"][0]["message"]
+    assert message.startswith("内省查询")
+    for step in ("Headers", "Authorization: Bearer <令牌>", "yibao token"):
+        assert step in message
+    assert en["errors"][0]["message"].startswith("Introspection (GraphiQL's docs and autocompletion) is only")
+
+
+async def test_graphiql_asks_for_a_token_before_it_would_introspect_anonymously(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert "/static/graphiql/start.js" in page.text
+    script = (await client.get("/static/graphiql/start.js")).text
+    # The IDE's own fetcher answers GraphiQL's introspection itself while no Authorization header is set.
+    assert 'params.operationName === "IntrospectionQuery" && !signedIn(opts && opts.headers)' in script
+    for step in ("Headers", '{"Authorization": "Bearer <令牌>"}', "yibao token", "Shift+Ctrl+R"):
+        assert step in script
