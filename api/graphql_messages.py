@@ -76,8 +76,8 @@ _PATTERNS: list[tuple[str, Callable[[re.Match[str]], str]]] = [
      lambda m: f"变量 '${m['v']}'（类型 {m['type']}）不能为 null。"),
     (r"Variable '\$(?P<v>[^']+)' has invalid value: Expected a value of non-null type '(?P<type>[^']+)' to be "
      r"provided\.", lambda m: f"缺少必填变量 '${m['v']}'（类型 {m['type']}）。"),
-    (r"Variable '\$(?P<v>[^']+)' has invalid value: (?P<reason>.+)",
-     lambda m: f"变量 '${m['v']}' 的取值无效：{_value(m)}"),
+    (r"Variable '\$(?P<v>[^']+)' has invalid value(?: at (?P<at>[^:]+))?: (?P<reason>.+)",
+     lambda m: f"变量 '${m['v']}{m['at'] or ''}' 的取值无效：{_value(m)}"),
     (r"Variable '\$(?P<v>[^']+)' got invalid value (?P<value>.+?)(?: at '(?P<at>[^']+)')?; (?P<reason>.+)",
      lambda m: f"变量 '${m['at'] or m['v']}' 的取值 {m['value']} 无效：{_value(m)}"),
     (r"Value '(?P<value>[^']+)' does not exist in '(?P<enum>[^']+)' enum\.",
