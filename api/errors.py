@@ -14,7 +14,8 @@ from typing import Any
 import asyncpg
 from graphql import GraphQLError
 
-from domain.errors import DomainError
+from api.graphql_messages import in_chinese
+from domain.errors import DomainError, unknown_region
 from tenants import UnknownRegion
 
 log = logging.getLogger("yibao.api")
@@ -61,8 +62,14 @@ TRANSPORT_MESSAGES: Mapping[str, tuple[str, str]] = {
     "variables_not_object": ("'variables' 须为对象。", "'variables' must be an object."),
     "rate_limited": ("请求过于频繁（{limit}），请在 {retry_after} 秒后重试。",
                      "Too many requests ({limit}); try again in {retry_after} s."),
-    "introspection": ("内省查询仅对已登录的客户端开放；公开的 schema 以 SDL 形式发布。",
-                      "Introspection is only available to signed-in clients; the public schema is published as SDL."),
+    "introspection": ("内省查询（GraphiQL 的文档与自动补全）仅对已登录的客户端开放。请在请求头中加入令牌："
+                      "Authorization: Bearer <令牌>（在 GraphiQL 中打开下方的 Headers 标签，填入 "
+                      '{{"Authorization": "Bearer <令牌>"}}）；令牌可用 yibao token 340100-officer 生成。'
+                      "公开的 schema 也以 SDL 形式发布（schema/schema.graphql）。",
+                      "Introspection (GraphiQL's docs and autocompletion) is only available to signed-in clients. "
+                      "Add a token to the request: Authorization: Bearer <token> (in GraphiQL, open the Headers tab "
+                      'below and enter {{"Authorization": "Bearer <token>"}}); mint one with yibao token '
+                      "340100-officer. The public schema is also published as SDL (schema/schema.graphql)."),
 }
 
 
@@ -81,27 +88,31 @@ def _pick(language: str, zh: str, en: str) -> str:
     return en if language == EN else zh
 
 
+def _library_message(msg: str, language: str) -> str:
+    """graphql-core's (English) message, in Chinese unless the request asked for English (api/graphql_messages)."""
+    return msg if language == EN else in_chinese(msg)
+
+
 def _classify_pre_execution(err: GraphQLError, language: str) -> tuple[str, str]:
     msg = err.message
     if isinstance((err.extensions or {}).get("code"), str):
         return str(err.extensions["code"]), msg  # type: ignore[index]
     if "exceeds maximum operation depth" in msg:
-        return QUERY_TOO_DEEP, _pick(language, f"查询嵌套过深（{msg}）。", f"The query is nested too deeply ({msg}).")
+        return QUERY_TOO_DEEP, _pick(language, in_chinese(msg), f"The query is nested too deeply ({msg}).")
     if "aliases found" in msg:
-        return TOO_MANY_ALIASES, _pick(language, f"查询使用的别名过多（{msg}）。",
-                                       f"The query uses too many aliases ({msg}).")
+        return TOO_MANY_ALIASES, _pick(language, in_chinese(msg), f"The query uses too many aliases ({msg}).")
     if "objects, more than the" in msg:
-        return QUERY_TOO_COSTLY, _pick(language, f"查询可能返回的对象过多，请减少每页条数或字段（{msg}）。", msg)
+        return QUERY_TOO_COSTLY, _library_message(msg, language)
     if "tokens" in msg and "Parsing aborted" in msg:
-        return QUERY_TOO_LARGE, _pick(language, "查询过大，请减少字段或拆分查询。",
+        return QUERY_TOO_LARGE, _pick(language, in_chinese(msg),
                                       "The query is too large; ask for fewer fields or split it.")
-    # graphql-core's own parse and validation messages name the offending part of the query; they stay as
-    # the library writes them (English), because translating them would lose that precision.
+    # graphql-core's own parse and validation messages name the offending part of the query; the Chinese form
+    # keeps those names (api/graphql_messages.py), the English one is the library's.
     if msg.startswith("Syntax Error"):
-        return PARSE_FAILED, msg
+        return PARSE_FAILED, _library_message(msg, language)
     if msg.startswith("Variable '$") or "got invalid value" in msg:
-        return BAD_USER_INPUT, msg
-    return VALIDATION_FAILED, msg
+        return BAD_USER_INPUT, _library_message(msg, language)
+    return VALIDATION_FAILED, _library_message(msg, language)
 
 
 def is_database_unavailable(exc: BaseException | None) -> bool:
@@ -114,14 +125,15 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
 
 
 def unknown_region_message(exc: UnknownRegion) -> str:
-    """What a person is told about a region code that is not in GB/T 2260 (the API and the `yibao` command)."""
-    return f"未知的行政区划代码 {exc.region_code!r}（须为 GB/T 2260 中的六位代码）。"
+    """What a person is told about a region code that is not in GB/T 2260 (the `yibao` command, in Chinese)."""
+    return unknown_region(exc.region_code).message_in("zh")
 
 
-def _expected_refusal(original: BaseException | None) -> tuple[str, str] | None:
+def _expected_refusal(original: BaseException | None, language: str) -> tuple[str, str] | None:
     """The code and message of an error that is the client's or the moment's, not a bug (logged in one line)."""
     if isinstance(original, UnknownRegion):
-        return "INVALID_INPUT", unknown_region_message(original)
+        refusal = unknown_region(original.region_code)
+        return refusal.code, refusal.message_in(language)
     if isinstance(original, asyncpg.InsufficientPrivilegeError):
         # Row-level security refused a row: outside the principal's subtree, nothing was written.
         return "FORBIDDEN", "该操作涉及您辖区以外的数据，未写入任何内容。"
@@ -144,7 +156,7 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
         base["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
     if original is not None and err.message.startswith("Variable '$"):
         # A variable that does not coerce (an unknown enum value ...): strawberry keeps the KeyError behind it.
-        return {**error_body(BAD_USER_INPUT, err.message), **base}
+        return {**error_body(BAD_USER_INPUT, _library_message(err.message, language)), **base}
     if isinstance(original, DomainError):
         if not (err.path and err.path[0] == "_entities"):  # schema/entities.py logs one line for all of them
             log.info("refused: %s %s", original.code, original.message)
@@ -153,7 +165,7 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
             details["problems"] = [{**p, "message": p.get("en", p.get("message"))} if isinstance(p, dict) else p
                                    for p in details["problems"]]
         return {**error_body(original.code, original.message_in(language), **details), **base}
-    expected = _expected_refusal(original)
+    expected = _expected_refusal(original, language)
     if expected is not None:
         log.info("refused: %s %s", expected[0], type(original).__name__)
         return {**error_body(*expected), **base}
@@ -163,7 +175,7 @@ def format_error(err: GraphQLError, *, language: str = ZH) -> dict[str, Any]:
                 **base}
     if isinstance(original, GraphQLError):
         # graphql-core's own coercion of a variable (an enum value that does not exist, say): the client's mistake.
-        return {**error_body(BAD_USER_INPUT, original.message), **base}
+        return {**error_body(BAD_USER_INPUT, _library_message(original.message, language)), **base}
     if isinstance(original, asyncpg.DataError | ValueError) and original is not None:
         return {**error_body(BAD_USER_INPUT, _pick(language, f"取值无效：{original}", f"Invalid value: {original}")),
                 **base}

@@ -66,10 +66,29 @@ def principal_from_headers(
     except jwt.ExpiredSignatureError as exc:
         raise Unauthenticated("令牌已过期，请重新申请。", en="The token has expired; ask for a new one.") from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthenticated(f"令牌无法验证（{exc}）。", en=f"The token could not be verified ({exc}).") from exc
+        raise Unauthenticated(_what_is_wrong(exc), en=f"The token could not be verified ({exc}).") from exc
     if max_lifetime_s is not None:
         _check_lifetime(claims, max_lifetime_s)
     return _principal(claims)
+
+
+def _what_is_wrong(exc: jwt.InvalidTokenError) -> str:
+    """What is wrong with a token, in Chinese (PyJWT's reason is English and names its internals)."""
+    # Most specific first: several of these subclass DecodeError or InvalidTokenError.
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "令牌签名无效：它不是本服务签发的，或签发后被改动过。请重新申请令牌。"
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return "令牌的签名算法不受支持，请使用本服务签发的令牌。"
+    if isinstance(exc, jwt.DecodeError):
+        return ("令牌格式不正确：应为以两个点分隔的三段文字（JWT）。请完整复制令牌，"
+                "请求头写作 Authorization: Bearer <令牌>。")
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "令牌的签发方不是本服务，请使用本服务签发的令牌。"
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"令牌缺少必需的声明 {exc.claim}，请重新申请令牌。"
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return "令牌尚未生效（签发时间或生效时间在将来），请检查时钟或稍后再试。"
+    return "令牌无法验证，请重新申请令牌。"
 
 
 # Clock skew allowed between the token issuer and us.

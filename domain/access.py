@@ -12,8 +12,8 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.db_scope import FEDERATION_ROLE, PUBLIC_ROLE, DbScope
-from domain.errors import Forbidden, InvalidInput
-from domain.rules.labels import ACTION_LABELS, RESOURCE_LABELS, label_of
+from domain.errors import Forbidden, unknown_region
+from domain.rules.labels import label_of, permission_label
 from tenants import RegionLevel, UnknownRegion, region_tree
 
 
@@ -133,7 +133,7 @@ class Access:
         try:
             return str(region_tree().relation(self.principal.region_code, region_code))
         except UnknownRegion as exc:
-            raise InvalidInput(str(exc), field="regionCode") from exc
+            raise unknown_region(exc.region_code) from exc
 
     def allows(self, obj: str, act: str, *, region_code: str | None = None, subject_id: str | None = None) -> bool:
         """Whether the principal may ``act`` on ``obj`` at a region (default: its own node)."""
@@ -159,7 +159,7 @@ class Access:
         who = f"a {p.level} {p.role}" if p.kind is PrincipalKind.OFFICER else f"a {p.kind}"
         officer = p.kind is PrincipalKind.OFFICER and p.level and p.role
         who_zh = f"{label_of(RegionLevel(p.level))}{label_of(p.role)}" if officer else label_of(p.kind)
-        what_zh = f"{ACTION_LABELS.get(act, act)}{RESOURCE_LABELS.get(obj, obj)}"
+        what_zh = permission_label(obj, act)
         raise Forbidden(f"您的身份（{who_zh}）无权{what_zh}{where_zh}。",
                         en=f"As {who} you may not {act} {obj}{where}.", resource=obj, action=act, region=region_code)
 

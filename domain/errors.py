@@ -32,6 +32,15 @@ class InvalidInput(DomainError):
     code = "INVALID_INPUT"
 
 
+def unknown_region(region_code: str, *, field: str = "regionCode") -> InvalidInput:
+    """The refusal of a region code that is malformed or not in GB/T 2260 (未知的行政区划代码), in both languages.
+
+    ``tenants`` raises ``UnknownRegion`` with an English reason (it imports nothing of ours); every place that
+    turns one into a client's error uses this, so the message is the same on every path."""
+    return InvalidInput(f"未知的行政区划代码 {region_code!r}（须为 GB/T 2260 中的六位代码）。",
+                        en=f"Unknown region code {region_code!r} (GB/T 2260, six digits).", field=field)
+
+
 class NotFound(DomainError):
     code = "NOT_FOUND"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.errors import Forbidden, InvalidInput
+from domain.errors import Forbidden, InvalidInput, unknown_region
 from domain.events import EVENT_COLUMNS, Audience, EventType, StoredEvent
 from domain.session import Session
 from tenants import UnknownRegion, region_tree
@@ -70,7 +70,7 @@ def feed_scope(access: Access, *, region_code: str | None = None) -> FeedScope:
         try:
             tree.get(region_code)
         except (UnknownRegion, KeyError) as exc:
-            raise InvalidInput(f"未知的行政区划代码 {region_code!r}。", field="regionCode") from exc
+            raise unknown_region(region_code) from exc
     if p.kind is PrincipalKind.OFFICER:
         access.require("event", "read", region_code=region_code)
         prefix = tree.subtree_prefix(region_code) if region_code else access.region_prefix

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from domain.access import Access
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, unknown_region
 from domain.paging import Page, decode_time_cursor, encode_time_cursor
 from domain.publication_views import ItemType, PublicItem
 from domain.rules.catalog import Grade, RecordCategory, RecordKind
@@ -65,9 +65,7 @@ def _public_where(flt: PublicFilter, access: Access) -> tuple[list[str], list[An
         clauses.append(f"i.region_code LIKE ${len(args)}")
     if flt.region_code:
         if region_tree().find(flt.region_code) is None:
-            raise InvalidInput(f"未知的行政区划代码 {flt.region_code!r}（GB/T 2260，六位数字）。",
-                en=f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
-                               field="regionCode")
+            raise unknown_region(flt.region_code)
         args.append(region_tree().subtree_prefix(flt.region_code) + "%")
         clauses.append(f"i.region_code LIKE ${len(args)}")
     if flt.item_type is not None:
@@ -117,8 +115,7 @@ def _page_prefix(flt: PublicFilter, access: Access) -> tuple[bool, str | None]:
     prefixes = [confined] if confined else []
     if flt.region_code:
         if region_tree().find(flt.region_code) is None:
-            raise InvalidInput(f"Unknown region code {flt.region_code!r} (GB/T 2260, six digits).",
-                               field="regionCode")
+            raise unknown_region(flt.region_code)
         prefixes.append(region_tree().subtree_prefix(flt.region_code))
     if not prefixes:
         return True, None

@@ -29,7 +29,7 @@ from pgqueuer.adapters.persistence.qb import QueryQueueBuilder
 from pgqueuer.domain.settings import DBSettings
 
 from domain.access import Access
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, unknown_region
 from domain.events import Audience, EventType
 from domain.feed import FeedScope
 from domain.session import Session
@@ -119,7 +119,7 @@ def _check_region(region_code: str) -> None:
     try:
         region_tree().get(region_code)
     except (UnknownRegion, KeyError) as exc:
-        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。", field="regionCode") from exc
+        raise unknown_region(region_code) from exc
 
 
 def _check_url(url: str) -> str:

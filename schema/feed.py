@@ -6,12 +6,11 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain import feed
-from domain.errors import DomainError, Unavailable
+from domain.errors import Unavailable
 from domain.events import EventType as _EventType
 from domain.events import StoredEvent
 from domain.feed import FeedScope
@@ -72,12 +71,10 @@ class FeedSubscription:
                      types: list[EventType] | None = None,  # type: ignore[valid-type]
                      region_code: str | None = None) -> AsyncGenerator[ChangeEvent, None]:
         ctx = info.context
-        try:
-            scope = feed.feed_scope(ctx.access, region_code=region_code)
-            if ctx.subscribe is None:
-                raise Unavailable("此服务进程未启用实时订阅。")
-            async for event in ctx.subscribe(scope, types):
-                yield ChangeEvent.of(event, scope)
-        except DomainError as exc:
-            # Over WebSocket the error reaches the client as formatted here: give it its code.
-            raise GraphQLError(exc.message, extensions={"code": exc.code}) from exc
+        # A DomainError reaches the client with its code and in its language: api/websocket.py formats the
+        # errors of a subscription the way api/errors.py formats those of a query.
+        scope = feed.feed_scope(ctx.access, region_code=region_code)
+        if ctx.subscribe is None:
+            raise Unavailable("此服务进程未启用实时订阅。")
+        async for event in ctx.subscribe(scope, types):
+            yield ChangeEvent.of(event, scope)

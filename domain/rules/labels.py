@@ -185,3 +185,52 @@ def label_of(value: Enum) -> str:
 def labels_for(enum_name: str) -> Mapping[str, str]:
     """Every member's label of one enum, by member name."""
     return LABELS.get(enum_name, {})
+
+
+# What a refusal says the principal may not do, per (Casbin object, action) of authz/policy.csv: one phrase for
+# the pair, because gluing an action label to a resource label reads badly ("公开" + "信息公开" = "公开信息公开").
+# A test checks every pair of the policy has a phrase here and that no phrase repeats a word.
+PERMISSION_LABELS: Mapping[tuple[str, str], str] = MappingProxyType({
+    ("bank_consent", "read"): "查看信用查询授权",
+    ("bank_consent", "write"): "授予或撤销信用查询授权",
+    ("credit_summary", "read"): "查看信用概况",
+    ("evaluation", "read"): "查看信用评价",
+    ("evaluation", "run"): "开展信用评价",
+    ("event", "read"): "查看事件流",
+    ("inspection", "plan"): "制定双随机抽查计划",
+    ("joint_measure", "read"): "查看联合惩戒措施",
+    ("notification", "read"): "查看通知",
+    ("objection", "decide"): "处理异议",
+    ("objection", "file"): "提出异议",
+    ("objection", "read"): "查看异议",
+    ("oversight", "read"): "查看下级部门的报送情况",
+    ("platform_push", "read"): "查看向省级平台的推送记录",
+    ("publication", "prepare"): "提交待公开的信息",
+    ("publication", "publish"): "公开信息",
+    ("publication", "read"): "查看信息公开情况",
+    ("publication", "withdraw"): "撤回已公开的信息",
+    ("published", "read"): "查看已公开信息",
+    ("record", "confirm"): "确认信用记录",
+    ("record", "declare"): "申报信用记录",
+    ("record", "read"): "查看信用记录",
+    ("record", "review"): "审核信用记录",
+    ("record", "write"): "录入或修改信用记录",
+    ("repair", "apply"): "申请信用修复",
+    ("repair", "decide"): "决定信用修复",
+    ("repair", "read"): "查看信用修复",
+    ("report", "issue"): "出具信用报告",
+    ("report", "verify"): "核验信用报告",
+    ("representative", "write"): "指定或撤销机构代表",
+    ("ruleset", "activate"): "启用评价规则集",
+    ("ruleset", "read"): "查看评价规则集",
+    ("ruleset", "write"): "制定或修改评价规则集",
+    ("shared", "read"): "查看共享信息",
+    ("subject", "read"): "查看信用主体",
+    ("subject", "write"): "登记或修改信用主体",
+    ("webhook", "manage"): "管理事件推送地址",
+})
+
+
+def permission_label(obj: str, act: str) -> str:
+    """What acting ``act`` on ``obj`` is called in a refusal (操作名称); a pair without a phrase is composed."""
+    return PERMISSION_LABELS.get((obj, act)) or f"{ACTION_LABELS.get(act, act)}{RESOURCE_LABELS.get(obj, obj)}"

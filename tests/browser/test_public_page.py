@@ -227,6 +227,22 @@ async def test_graphiql_renders_offline_with_the_example_operations(
     assert served.outside == []
 
 
+async def test_graphiql_without_a_token_shows_how_to_sign_in_and_never_introspects_anonymously(
+        page, served: Served) -> None:  # type: ignore[no-untyped-def]
+    introspections: list[str] = []
+    page.on("request", lambda r: introspections.append(r.post_data or "")
+            if r.method == "POST" and "__schema" in (r.post_data or "") else None)
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.goto(served.url + "/graphql")
+    await page.wait_for_selector(".graphiql-container .graphiql-query-editor", timeout=30_000)
+    await page.wait_for_selector(".graphiql-response >> text=Authorization", timeout=15_000)
+    shown = await page.locator(".graphiql-response").inner_text()
+    assert "未登录" in shown and "Headers" in shown and "yibao token" in shown
+    assert "Introspection is only available" not in shown
+    assert introspections == []
+    assert served.outside == []
+
+
 def test_the_bundled_graphiql_carries_its_licences() -> None:
     bundled = Path(__file__).resolve().parents[2] / "api" / "static" / "graphiql"
     for name in ("LICENSE.graphiql", "LICENSE.react", "LICENSE.react-dom"):

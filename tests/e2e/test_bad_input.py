@@ -176,7 +176,7 @@ async def test_a_query_that_could_return_too_many_objects_is_refused_before_exec
                      as_=officer("340100"))
     stop()
     assert error_codes(body) == ["QUERY_TOO_COSTLY"] and body["data"] is None
-    assert "smaller pages" in body["errors"][0]["message"]
+    assert "请减少每页条数" in body["errors"][0]["message"]
     assert statements == []  # refused in validation: not one SQL statement ran
 
 

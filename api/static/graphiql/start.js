@@ -1,6 +1,6 @@
 // Start GraphiQL against this server's /graphql with example operations preloaded. Anonymous callers may not
-// introspect the schema (the documentation pane then stays empty); add a token under "Headers" for it:
-// {"Authorization": "Bearer <./dev token 340100-officer>"}.
+// introspect the schema (the documentation pane then stays empty, and the results pane says how to sign in);
+// add a token under "Headers" for it: {"Authorization": "Bearer <./dev token 340100-officer>"}.
 (function () {
   "use strict";
   var EXAMPLES = [
@@ -42,7 +42,30 @@
     "}",
     ""
   ].join("\n");
-  var fetcher = GraphiQL.createFetcher({ url: window.location.origin + "/graphql" });
+  // Without a token the server refuses introspection (on purpose: api/protection.py). Rather than send a query
+  // bound to be refused and show its error, GraphiQL is told here, before anything is sent, how to sign in;
+  // with an Authorization header the schema is fetched as usual (the sidebar's "Re-fetch GraphQL schema").
+  var SIGN_IN_HINT = [
+    "未登录：文档（Docs）和自动补全需要令牌；下方的示例查询无需令牌，可以直接运行。",
+    "添加令牌：打开编辑区下方的 Headers 标签，填入",
+    '  {"Authorization": "Bearer <令牌>"}',
+    "令牌由管理员用 yibao token 生成（本地演示：./dev token 340100-officer）。",
+    "然后点击左侧栏的“重新获取 schema”按钮（Re-fetch GraphQL schema，或按 Shift+Ctrl+R）。"
+  ].join("\n");
+  var toServer = GraphiQL.createFetcher({ url: window.location.origin + "/graphql" });
+  function signedIn(headers) {
+    return Object.keys(headers || {}).some(function (name) {
+      return name.toLowerCase() === "authorization" && String(headers[name]).trim() !== "";
+    });
+  }
+  function fetcher(params, opts) {
+    if (params && params.operationName === "IntrospectionQuery" && !signedIn(opts && opts.headers)) {
+      // "data" present: GraphiQL shows this in the results pane instead of retrying without subscriptions.
+      return Promise.resolve({ data: null, errors: [{ message: SIGN_IN_HINT,
+        extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }] });
+    }
+    return toServer(params, opts);
+  }
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
