@@ -41,7 +41,7 @@ from domain.publication_views import (
     publication_row,
 )
 from domain.rules.catalog import RecordCategory, SubjectKind
-from domain.rules.disclosure import result_window, window_for
+from domain.rules.disclosure import beijing_iso, result_window, window_for
 from domain.rules.redaction import RedactionPolicy
 from domain.session import Session
 from tenants import region_tree
@@ -233,8 +233,8 @@ async def publish(*, session: Session, access: Access, id: uuid.UUID,
     assert updated is not None
     # The public feed carries exactly what the public views show; mirrors rebuild the item from it.
     public = {"publicationId": str(id), "itemType": str(item_type), "regionCode": pub["region_code"],
-              "publishedAt": published_at.isoformat(),
-              "publicUntil": public_until.isoformat() if public_until else None, "item": payload}
+              "publishedAt": beijing_iso(published_at),
+              "publicUntil": beijing_iso(public_until) if public_until else None, "item": payload}
     session.emit(DomainEvent(
         type=EventType.PUBLICATION_PUBLISHED, region_code=pub["region_code"], subject_id=pub["subject_id"],
         item_id=id, actor=p.actor, public_payload=public,

@@ -110,6 +110,13 @@ async def test_a_result_published_by_cycle_has_the_same_public_payload_as_one_pu
            FROM domain_event e JOIN publication p ON p.id = e.item_id
            WHERE e.type = 'publication.published' AND p.item_id = $1 ORDER BY e.position""", result_id)
     assert len(events) == 2 and events[0]["public"] == events[1]["public"] and events[0]["private"] == events[1]["private"]
+    times = await conn.fetch(
+        """SELECT e.public_payload ->> 'publishedAt' AS published, e.public_payload ->> 'publicUntil' AS until,
+                  e.payload ->> 'publicUntil' AS private_until
+           FROM domain_event e JOIN publication p ON p.id = e.item_id
+           WHERE e.type = 'publication.published' AND p.item_id = $1""", result_id)
+    # one by one or by the cycle: the times are in Beijing time, as the API and the feed write them
+    assert all(t[k].endswith("+08:00") for t in times for k in ("published", "until", "private_until")), times
 
 
 async def test_a_county_officer_cannot_publish_a_cycle_and_nothing_is_written(
