@@ -19,7 +19,8 @@ from __future__ import annotations
 
 # Word similarity (``<%``) between the bigram forms of the search and of a name. 0.45 keeps a partial name with
 # one wrong character (0.8 and more) or one missing and one wrong ("仁和大药店" for 瑶海区仁和堂大药房: 0.47), and
-# drops names that share only a common word like 大药房 with a five-character search (0.33).
+# drops names that share one pair such as 大药 with a five-character search (0.33). A name sharing two of its
+# four pairs still matches (益康大药房 finds other 大药房 at 0.5), ranked below every name containing the search.
 NAME_MATCH_THRESHOLD = 0.45
 
 # Pairs with a character that is not a letter or digit are left out: punctuation separates words for pg_trgm,
