@@ -61,6 +61,31 @@ async def test_part_of_the_name_or_a_typo_finds_the_pharmacy_first_or_among_the_
         assert names[0] == YIKANG
 
 
+@pytest.mark.parametrize(("q", "name"), [("益康大药店", YIKANG), ("仁和大药店", "瑶海区仁和堂大药房"),
+                                       ("海区益康大药店", YIKANG)])
+async def test_part_of_a_name_with_a_wrong_character_finds_the_institution_first(
+    gql: GraphQL, q: str, name: str
+) -> None:
+    body = await _search(gql, q)
+    assert "errors" not in body, body
+    assert body["data"]["publicInstitutions"]["totalCount"] >= 1
+    assert _names(body)[0] == name
+
+
+@pytest.mark.parametrize("q", ["东方航空", "北京协和医院", "一个完全无关的查询"])
+async def test_a_search_unrelated_to_any_name_finds_nothing(gql: GraphQL, q: str) -> None:
+    body = await _search(gql, q)
+    assert "errors" not in body, body
+    assert body["data"]["publicInstitutions"]["totalCount"] == 0 and _names(body) == []
+
+
+async def test_the_exact_name_ranks_above_names_that_merely_resemble_it(gql: GraphQL) -> None:
+    edges = (await _search(gql, "益康大药房"))["data"]["publicInstitutions"]["edges"]
+    exact = (await _search(gql, YIKANG))["data"]["publicInstitutions"]["edges"]
+    assert edges[0]["node"]["name"] == YIKANG and exact[0]["node"]["name"] == YIKANG
+    assert all(e["rank"] < exact[0]["rank"] for e in exact[1:])
+
+
 async def test_a_typo_ranks_the_right_institution_above_those_that_merely_share_the_county(gql: GraphQL) -> None:
     edges = (await _search(gql, "瑶海区益康大药店"))["data"]["publicInstitutions"]["edges"]
     assert edges[0]["node"]["name"] == YIKANG

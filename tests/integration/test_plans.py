@@ -25,6 +25,8 @@ from bench.data import publish_share
 from domain.access import OfficerRole
 from domain.db import Database
 from domain.db_scope import APPLY_SCOPE, PUBLIC_ROLE, DbScope
+from domain.rules.search import parse_public_search
+from domain.rules.search_sql import NAME_MATCH_THRESHOLD, search_body
 from domain.synthetic_scale import write_province_scale
 from tests.support.factories import auth, officer
 
@@ -201,3 +203,24 @@ async def test_the_review_queue_is_read_from_an_index_not_a_scan_of_the_province
     assert len(sent) == 1
     nodes = await _plan(database, DbScope(read_prefix="3401", actor=city.actor), sent[0])
     assert not _seq_scans(nodes), sent[0].sql
+
+
+async def test_a_name_search_with_a_wrong_character_reads_the_name_indexes_not_the_province(
+    database: Database
+) -> None:
+    async with database.pool.acquire() as conn, conn.transaction():
+        key, name = await conn.fetchrow("""SELECT public_key, public_name FROM public_item
+            WHERE public_key IS NOT NULL AND length(public_name) >= 8 ORDER BY id LIMIT 1""")
+        typo = parse_public_search(name[-5:-1] + "店")  # part of the name, its last character wrong
+        # The owner explains the function's own statement, with the function's threshold (it is not inlined).
+        await conn.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {NAME_MATCH_THRESHOLD}")
+        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        sql = search_body(q="$1::text", q_like="$2::text", by_code="$3::boolean", region_like="$4::text",
+                          confined_like="$5::text")
+        args = (typo.text, typo.like, typo.by_code, "34%", "%")
+        raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
+        found = await conn.fetch(sql, *args)
+    nodes = list(_nodes(raw[0]["Plan"]))
+    assert {"publication_public_name_trgm_idx", "publication_public_name_bigram_idx"} <= _indexes(nodes)
+    assert not _seq_scans(nodes)
+    assert key in [r["public_key"] for r in found]

@@ -6,6 +6,7 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.rules.search import MAX_SEARCH_LENGTH, escape_like, parse_public_search
+from domain.rules.search_sql import name_bigrams
 
 
 def test_a_name_is_read_as_a_name_with_whitespace_and_full_width_forms_normalized() -> None:
@@ -40,3 +41,9 @@ def test_long_searches_are_refused_whatever_their_size(size: int) -> None:
 def test_like_wildcards_and_the_escape_character_are_escaped() -> None:
     assert escape_like("5%_\\x") == "5\\%\\_\\\\x"
     assert parse_public_search("%益_").like == "\\%益\\_"
+
+
+def test_a_name_is_searched_as_its_overlapping_character_pairs() -> None:
+    assert name_bigrams("益康大药店") == "益康 康大 大药 药店"
+    assert name_bigrams("益") == "" and name_bigrams("%益%") == ""
+    assert name_bigrams("第一医院（东院）") == "第一 一医 医院 东院"
