@@ -113,6 +113,11 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
             if g not in graded:
                 r.problem(f"ruleset.measures[{i}]", f"措施 '{m.code}' 适用的 {g} 级在本规则集中没有等级区间",
                           f"measure '{m.code}': grade {g} has no band in this rule set")
+    # read before the verdict, so that a missing name or a flag that is not true/false is reported too
+    name, description = r.text(d, "name", "ruleset"), r.text(d, "description", "ruleset")
+    allow_local = r.flag(d, "allow_local_rulesets", "ruleset", True)
+    repaired_count = r.flag(d, "repaired_records_count", "ruleset", True)
+    show_disputed = r.flag(d, "show_disputed", "ruleset", False)
     if r.problems:
         n = len(r.problems)
         raise InvalidInput(
@@ -125,8 +130,8 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
     return RuleSet(
         code=code,
         version=version,
-        name=r.text(d, "name", "ruleset"),
-        description=r.text(d, "description", "ruleset"),
+        name=name,
+        description=description,
         jurisdiction=jurisdiction,
         subject_classes=classes,
         service_scopes=scopes,
@@ -145,9 +150,9 @@ def parse_ruleset(data: dict[str, Any]) -> RuleSet:
         ceiling=ceiling,
         exclusions=exclusions,
         measures=measures,
-        allow_local_rulesets=r.flag(d, "allow_local_rulesets", "ruleset", True),
-        repaired_records_count=r.flag(d, "repaired_records_count", "ruleset", True),
-        show_disputed=r.flag(d, "show_disputed", "ruleset", False),
+        allow_local_rulesets=allow_local,
+        repaired_records_count=repaired_count,
+        show_disputed=show_disputed,
     )
 
 
