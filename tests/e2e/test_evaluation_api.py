@@ -89,10 +89,26 @@ async def test_a_rule_set_whose_bands_leave_a_gap_is_refused_and_nothing_stored(
     body["bands"][1]["lower"] = "66"  # type: ignore[index]
     before = await count(conn, "ruleset")
     refused = await gql(DRAFT, {"rs": body}, as_=officer(WUSHAN))
-    assert error_codes(refused) == ["INVALID_INPUT"] and "gap" in refused["errors"][0]["message"]
+    assert error_codes(refused) == ["INVALID_INPUT"] and "之间有空缺" in refused["errors"][0]["message"]
     assert await count(conn, "ruleset") == before
     ok = await gql(DRAFT, {"rs": _draft()}, as_=officer(WUSHAN))
     assert ok["data"]["draftRuleSet"] == {"code": "cq-wushan-outpatient-pharmacy", "version": 2, "status": "draft"}
+
+
+async def test_a_band_gap_is_refused_in_chinese_by_default_and_in_english_when_asked(gql) -> None:  # type: ignore[no-untyped-def]
+    body = _draft()
+    body["bands"][1]["lower"] = "66"  # type: ignore[index]
+    chinese = await gql(DRAFT, {"rs": body}, as_=officer(WUSHAN))
+    english = await gql(DRAFT, {"rs": body}, as_=officer(WUSHAN), language="en")
+    assert error_codes(chinese) == error_codes(english) == ["INVALID_INPUT"]
+    zh, en = chinese["errors"][0], english["errors"][0]
+    assert zh["message"].startswith("规则集 'cq-wushan-outpatient-pharmacy' 无效（1 个问题）：ruleset.bands：")
+    assert "之间有空缺" in zh["message"] and "gap" not in zh["message"]
+    assert en["message"].startswith("rule set 'cq-wushan-outpatient-pharmacy' is invalid (1 problem): ruleset.bands: gap between")
+    # each problem keeps its JSON path in both languages, and is in the request's language
+    (zh_problem,), (en_problem,) = zh["extensions"]["problems"], en["extensions"]["problems"]
+    assert zh_problem["path"] == en_problem["path"] == "ruleset.bands"
+    assert zh_problem["message"] in zh["message"] and en_problem["message"] in en["message"]
 
 
 async def test_what_if_shows_a_draft_beside_the_current_grades_and_stores_nothing(gql, conn) -> None:  # type: ignore[no-untyped-def]

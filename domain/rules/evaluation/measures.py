@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import InvalidInput
 from domain.rules.catalog import Grade, ServiceScope, SubjectClass
+from domain.rules.evaluation.problem import Problem
 
 if TYPE_CHECKING:
     from domain.rules.evaluation.engine import Evaluation
@@ -143,18 +144,18 @@ def measures_for(
     return out
 
 
-def parse_measure_params(data: Any, path: str, problems: list[str]) -> MeasureParams:
+def parse_measure_params(data: Any, path: str, problems: list[Problem]) -> MeasureParams:
     """Parse a ``params`` object, appending every problem found to ``problems``."""
     if data is None:
         return MeasureParams()
     if not isinstance(data, dict):
-        problems.append(f"{path}: must be an object")
+        problems.append(Problem(path, "应为对象", "must be an object"))
         return MeasureParams()
     values: dict[str, Any] = {}
     for key, raw in data.items():
         where = f"{path}.{key}"
         if key not in _PARAM_NAMES:
-            problems.append(f"{where}: unknown measure parameter")
+            problems.append(Problem(where, "未知的措施参数", "unknown measure parameter"))
         elif key in _RANGE_PARAMS:
             rng = _parse_range(raw, where, problems)
             if rng is not None:
@@ -162,25 +163,28 @@ def parse_measure_params(data: Any, path: str, problems: list[str]) -> MeasurePa
         elif key in _DECIMAL_PARAMS:
             dec = parse_decimal(raw)
             if dec is None:
-                problems.append(f"{where}: must be a number")
+                problems.append(Problem(where, "应为数字", "must be a number"))
             else:
                 values[key] = dec
         elif key in _INT_PARAMS:
             if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-                problems.append(f"{where}: must be a whole number ≥ 0")
+                problems.append(Problem(where, "应为不小于 0 的整数", "must be a whole number ≥ 0"))
             else:
                 values[key] = raw
         elif not isinstance(raw, bool):
-            problems.append(f"{where}: must be true or false")
+            problems.append(Problem(where, "应为 true 或 false", "must be true or false"))
         else:
             values[key] = raw
     params = MeasureParams(**values)
     lo, hi = params.audits_per_year_min, params.audits_per_year_max
     if lo is not None and hi is not None and lo > hi:
-        problems.append(f"{path}: audits_per_year_min {lo} is above audits_per_year_max {hi}")
+        problems.append(Problem(path,
+                                f"每年检查次数下限 audits_per_year_min（{lo}）大于上限 audits_per_year_max（{hi}）",
+                                f"audits_per_year_min {lo} is above audits_per_year_max {hi}"))
     ratio = params.inspection_sampling_ratio
     if ratio is not None and not Decimal(0) <= ratio <= Decimal(1):
-        problems.append(f"{path}.inspection_sampling_ratio: must be a fraction between 0 and 1")
+        problems.append(Problem(f"{path}.inspection_sampling_ratio", "应为 0 到 1 之间的比例",
+                                "must be a fraction between 0 and 1"))
     return params
 
 
@@ -200,16 +204,16 @@ def measure_params_to_dict(params: MeasureParams) -> dict[str, Any]:
     return out
 
 
-def _parse_range(raw: Any, where: str, problems: list[str]) -> Range | None:
+def _parse_range(raw: Any, where: str, problems: list[Problem]) -> Range | None:
     if not isinstance(raw, dict) or set(raw) != {"min", "max"}:
-        problems.append(f"{where}: must be an object with min and max")
+        problems.append(Problem(where, "应为含 min 与 max 两个字段的对象", "must be an object with min and max"))
         return None
     lo, hi = parse_decimal(raw["min"]), parse_decimal(raw["max"])
     if lo is None or hi is None:
-        problems.append(f"{where}: min and max must be numbers")
+        problems.append(Problem(where, "min 与 max 应为数字", "min and max must be numbers"))
         return None
     if lo > hi:
-        problems.append(f"{where}: min {lo} is above max {hi}")
+        problems.append(Problem(where, f"下限 min（{lo}）大于上限 max（{hi}）", f"min {lo} is above max {hi}"))
         return None
     return Range(min=lo, max=hi)
 

@@ -45,12 +45,23 @@ def valid() -> dict[str, Any]:
     }
 
 
-def problems(data: dict[str, Any]) -> list[str]:
+def refusal(data: dict[str, Any]) -> list[dict[str, str]]:
+    """The problems of a refused rule set, each (path, Chinese ``message``, ``en``) as the client gets them."""
     with pytest.raises(InvalidInput) as caught:
         parse_ruleset(data)
-    found: list[str] = caught.value.details["problems"]
-    assert found and all(p in caught.value.en for p in found)
+    found: list[dict[str, str]] = caught.value.details["problems"]
+    assert found and all(p["message"] in caught.value.message and p["en"] in caught.value.en for p in found)
     return found
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    """The problems' English texts (each starts with its JSON path)."""
+    return [p["en"] for p in refusal(data)]
+
+
+def problems_zh(data: dict[str, Any]) -> list[str]:
+    """The problems' Chinese texts (each starts with its JSON path)."""
+    return [p["message"] for p in refusal(data)]
 
 
 def test_the_small_valid_rule_set_parses() -> None:
@@ -63,6 +74,8 @@ def test_overlapping_bands_are_refused_with_both_bands_named() -> None:
     data["bands"][1] = band("B", "60", "91")
     (p,) = problems(data)
     assert "overlap" in p and "band B [60, 91)" in p and "band A [90, 100]" in p
+    (zh,) = problems_zh(data)
+    assert zh == "ruleset.bands：B 级区间 [60, 91) 与 A 级区间 [90, 100] 重叠"
 
 
 def test_a_gap_between_bands_is_refused() -> None:
@@ -70,6 +83,8 @@ def test_a_gap_between_bands_is_refused() -> None:
     data["bands"][1] = band("B", "65", "90")
     (p,) = problems(data)
     assert "gap between band D [0, 60) and band B [65, 90)" in p
+    (zh,) = problems_zh(data)
+    assert zh == "ruleset.bands：D 级区间 [0, 60) 与 B 级区间 [65, 90) 之间有空缺：[60, 65) 不在任何一个区间内"
 
 
 def test_a_shared_edge_excluded_by_both_bands_is_a_gap() -> None:
@@ -117,6 +132,9 @@ def test_a_gap_between_tiers_is_refused() -> None:
     data["deductions"][0]["tiers"][1]["lower"] = "10000.01"
     (p,) = problems(data)
     assert "gap" in p and "[10000, 10000.01) falls in neither" in p  # 10000 itself too
+    (zh,) = problems_zh(data)
+    assert zh.startswith("ruleset.deductions[0].tiers：档次 (0, 10000) 与 档次 [10000.01, +∞) 之间有空缺")
+    assert "[10000, 10000.01) 不在任何一个区间内" in zh
 
 
 def test_weights_that_do_not_sum_to_the_declared_total_are_refused() -> None:
@@ -130,6 +148,8 @@ def test_weights_that_do_not_sum_to_the_declared_total_are_refused() -> None:
     ]
     (p,) = problems(data)
     assert "weights sum to 90, but total_weight declares 100" in p
+    (zh,) = problems_zh(data)
+    assert zh == "ruleset.indicators：各指标权重之和为 90，但声明的总权重（total_weight）为 100"
 
 
 def test_an_unknown_subject_class_is_refused_by_name() -> None:
@@ -163,8 +183,10 @@ def test_every_problem_is_listed_not_just_the_first() -> None:
     data["deductions"][1]["points_each"] = "0"
     found = problems(data)
     assert len(found) == 4
-    with pytest.raises(InvalidInput, match="4 problems"):
+    with pytest.raises(InvalidInput, match="4 problems") as caught:
         parse_ruleset(data)
+    assert caught.value.message.startswith("规则集 'test-set' 无效（4 个问题）：ruleset.jurisdiction：")
+    assert caught.value.message_in("en").startswith("rule set 'test-set' is invalid (4 problems): ruleset.jurisdiction: ")
 
 
 def test_a_measure_for_a_grade_without_a_band_is_refused() -> None:
@@ -187,6 +209,8 @@ def test_duplicate_item_codes_are_refused() -> None:
     data["deductions"][1]["code"] = "amt"
     (p,) = problems(data)
     assert "item code 'amt' is used more than once" in p
+    (zh,) = problems_zh(data)
+    assert zh == "ruleset：评分项编码 'amt' 重复使用"
 
 
 def test_json_floats_from_jsonb_are_read_as_exact_decimals() -> None:
