@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.access import Access, PrincipalKind
-from domain.errors import Forbidden, InvalidInput
+from domain.errors import Forbidden, InvalidInput, unknown_region
 from domain.events import AUDIENCES, EventType
 from domain.public_payloads import build_result_payload
 from domain.publication_views import RESULT_CATEGORY, ItemType
@@ -103,8 +103,7 @@ def _check(access: Access, *, region_code: str, cycle_year: int, today: date) ->
     """The subtree prefix of a region whose cycle may be published by this principal, or a refusal."""
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。", en=f"Unknown region code {region_code!r}.",
-                           field="regionCode")
+        raise unknown_region(region_code)
     if cycle_year >= today.year:
         raise InvalidInput(f"{cycle_year}年度尚未结束，只能公开已结束年度的评价结果（最近的是{today.year - 1}年度）。",
                            en=f"Cycle {cycle_year} is not over; only a finished cycle's results are published.",

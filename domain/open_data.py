@@ -19,7 +19,7 @@ from pathlib import Path
 
 from domain.db import Database
 from domain.db_scope import PUBLIC_ROLE, DbScope
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, unknown_region
 from domain.events import EventType
 from domain.session import Session
 from tenants import region_tree
@@ -71,8 +71,7 @@ def region_prefix(region_code: str) -> str:
     """The subtree prefix of a region, or INVALID_INPUT for an unknown code."""
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。", en=f"Unknown region code {region_code!r}.",
-                           field="region")
+        raise unknown_region(region_code, field="region")
     return tree.subtree_prefix(region_code)
 
 

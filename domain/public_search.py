@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Access
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, unknown_region
 from domain.paging import Page, decode_cursor, encode_cursor
 from domain.public_items import _public_item
 from domain.publication_views import PublicItem
@@ -49,7 +49,7 @@ def _search_args(search: PublicSearch, region_code: str | None, access: Access) 
     region_like = "%"
     if region_code:
         if region_tree().find(region_code) is None:
-            raise InvalidInput(f"未知的行政区划代码 {region_code!r}（GB/T 2260，六位数字）。", field="regionCode")
+            raise unknown_region(region_code)
         region_like = region_tree().subtree_prefix(region_code) + "%"
     confined = access.public_prefix()
     return [search.text, search.like, search.by_code, region_like, "%" if confined is None else confined + "%"]

@@ -12,7 +12,7 @@ from typing import Any
 from domain.access import Access
 from domain.errors import InvalidInput, NotFound
 from domain.grouping import grouped
-from domain.paging import Page, SortKey, encode_time_cursor
+from domain.paging import Page, SortKey
 from domain.record_views import (
     RECORD_COLUMNS,
     SELECT_RECORD,
@@ -164,7 +164,3 @@ async def count_records(*, session: Session, access: Access, flt: RecordFilter) 
     where, args, reads_version = _record_scope(access, flt)
     join = _CURRENT_VERSION_JOIN if reads_version else ""
     return int(await session.fetchval(f"SELECT count(*) FROM credit_record r {join} WHERE {where}", *args))
-
-
-def record_cursor(record: CreditRecordView) -> str:
-    return encode_time_cursor(record.entered_at, record.id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 import asyncpg
 
@@ -116,7 +115,3 @@ class RecordEventView:
 
 SELECT_RECORD = f"""SELECT {RECORD_COLUMNS}, {VERSION_COLUMNS}
     FROM credit_record r JOIN credit_record_version v ON v.record_id = r.id AND v.version = r.current_version"""
-
-
-def money(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(Decimal("0.01"))

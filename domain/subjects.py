@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from domain.access import Access
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, unknown_region
 from domain.paging import Page, SortKey
 from domain.rules.catalog import Grade, ServiceScope, SubjectClass, SubjectKind
 from domain.rules.identifiers import validate_resident_id, validate_uscc
@@ -107,8 +107,7 @@ def _validated(new: NewSubject) -> NewSubject:
         raise InvalidInput("只有定点医疗机构才有服务范围（serviceScope）。",
             en="Only a designated medical institution has a serviceScope.", field="serviceScope")
     if region_tree().find(new.region_code) is None:
-        raise InvalidInput(f"未知的行政区划代码 {new.region_code!r}（GB/T 2260，六位数字）。",
-            en=f"Unknown region code {new.region_code!r} (GB/T 2260, six digits).", field="regionCode")
+        raise unknown_region(new.region_code)
     if cls.is_linked_person and new.parent_subject_id is None:
         raise InvalidInput(
             "法定代表人、实际控制人、主要负责人或直接责任人须关联其所属机构（parentSubjectId）。",

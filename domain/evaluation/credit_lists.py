@@ -11,7 +11,7 @@ from datetime import date
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.errors import InvalidInput
+from domain.errors import unknown_region
 from domain.evaluation.facts import load_facts
 from domain.rules.catalog import Grade, RecordCategory
 from domain.rules.lists import SERIOUS_DISHONESTY_KINDS, ListMembership, list_membership
@@ -38,8 +38,7 @@ async def credit_lists(*, session: Session, access: Access, region_code: str, cy
     """The red and black lists of a region for a cycle, derived from the current results and the records."""
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
-            en=f"Unknown region code {region_code!r}.", field="regionCode")
+        raise unknown_region(region_code)
     access.require("evaluation", "read", region_code=region_code)
     rows = await session.fetch(
         """SELECT e.subject_id, e.grade FROM evaluation_result e

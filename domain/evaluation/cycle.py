@@ -13,7 +13,7 @@ import asyncpg
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, InvalidInput, unknown_region
 from domain.evaluation.rulesets import StoredRuleSet, get_ruleset, validate_ruleset
 from domain.events import EventType
 from domain.rules.catalog import Grade
@@ -45,8 +45,7 @@ async def _cycle_ruleset(*, session: Session, access: Access, region_code: str, 
                          version: int | None) -> StoredRuleSet:
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
-            en=f"Unknown region code {region_code!r}.", field="regionCode")
+        raise unknown_region(region_code)
     access.require("evaluation", "run", region_code=region_code)
     stored = await get_ruleset(session=session, access=access, code=code, version=version)
     if not tree.is_within(region_code, stored.jurisdiction):
@@ -156,8 +155,7 @@ async def what_if(*, session: Session, access: Access, region_code: str, data: A
     rs = validate_ruleset(data=data)
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
-            en=f"Unknown region code {region_code!r}.", field="regionCode")
+        raise unknown_region(region_code)
     access.require("evaluation", "run", region_code=region_code)
     year = today.year - rs.cycle.evaluate_offset_years if cycle_year is None else cycle_year
     compiled = compile_cycle(rs, region_prefix=tree.subtree_prefix(region_code), cycle_year=year, as_of=today)

@@ -13,7 +13,7 @@ from decimal import Decimal
 # service is loaded; domain/tables.py is to import it as well, so the metadata is whole on its own.
 from domain import evaluation_tables  # noqa: F401
 from domain.access import Access
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, NotFound, unknown_region
 from domain.evaluation.rulesets import RULESET_COLUMNS, StoredRuleSet
 from domain.events import DomainEvent, EventType
 from domain.rules.catalog import Grade, SubjectClass
@@ -79,8 +79,7 @@ async def draw_inspection_plan(*, session: Session, access: Access, region_code:
     reproducibly from ``seed`` (a fresh one when not given), and store the plan with its seed."""
     tree = region_tree()
     if tree.find(region_code) is None:
-        raise InvalidInput(f"未知的行政区划代码 {region_code!r}。",
-            en=f"Unknown region code {region_code!r}.", field="regionCode")
+        raise unknown_region(region_code)
     access.require("inspection", "plan", region_code=region_code)
     chosen = await _plan_ratios(session=session, region_code=region_code, year=year, ratios=ratios)
     rows = await session.fetch(
