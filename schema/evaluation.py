@@ -64,8 +64,8 @@ class EvaluationQuery:
         try:
             evaluation.validate_ruleset(data=rule_set)
         except InvalidInput as exc:
-            return RuleSetValidation(valid=False, problems=[exc.message])
-        return RuleSetValidation(valid=True, problems=[])
+            return RuleSetValidation.refused(exc.message, exc.message_in("en"), exc.details.get("problems"))
+        return RuleSetValidation(valid=True, problems=[], problem_details=[])
 
     @strawberry.field(description="A subject's result as it stood at an instant (now by default).")
     async def credit_result(self, info: Info, subject_id: strawberry.ID, as_of: datetime | None = None,

@@ -69,10 +69,29 @@ class RuleSetType:
         return self.stored.body
 
 
+@strawberry.type(description="One problem of a rule set (规则集问题): where it is and what is wrong.")
+class RuleSetProblem:
+    path: str = strawberry.field(description="Where in the JSON, e.g. ruleset.bands or ruleset.items[2].points.")
+    message: str = strawberry.field(description="What is wrong, in Chinese.")
+    message_en: str = strawberry.field(description="The same in English.")
+
+
 @strawberry.type(description="Whether a rule set's JSON is valid, and every problem when it is not.")
 class RuleSetValidation:
     valid: bool
-    problems: list[str]
+    problems: list[str] = strawberry.field(description="Each problem in Chinese, one per entry.")
+    problem_details: list[RuleSetProblem] = strawberry.field(
+        description="Each problem with its path, in Chinese and in English.")
+
+    @classmethod
+    def refused(cls, message: str, message_en: str, details: object) -> RuleSetValidation:
+        """The validation of a rule set ``parse_ruleset`` refused: its problems one by one."""
+        found = [RuleSetProblem(path=str(p.get("path", "ruleset")), message=str(p.get("message", "")),
+                                message_en=str(p.get("en", p.get("message", ""))))
+                 for p in (details if isinstance(details, list) else []) if isinstance(p, dict)]
+        if not found:  # refused as a whole (not a JSON object, say): one problem at the root
+            found = [RuleSetProblem(path="ruleset", message=message, message_en=message_en)]
+        return cls(valid=False, problems=[p.message for p in found], problem_details=found)
 
 
 @strawberry.type(description="A measure a rule set defines (结果应用目录).")

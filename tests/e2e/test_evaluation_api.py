@@ -111,6 +111,27 @@ async def test_a_band_gap_is_refused_in_chinese_by_default_and_in_english_when_a
     assert zh_problem["message"] in zh["message"] and en_problem["message"] in en["message"]
 
 
+VALIDATE = """query($rs: JSON!) { validateRuleSet(ruleSet: $rs) { valid problems
+    problemDetails { path message messageEn } } }"""
+
+
+async def test_validating_a_rule_set_lists_each_problem_with_its_path_in_both_languages(gql) -> None:  # type: ignore[no-untyped-def]
+    good = (await gql(VALIDATE, {"rs": _draft()}))["data"]["validateRuleSet"]  # no token: it stores nothing
+    assert good == {"valid": True, "problems": [], "problemDetails": []}
+    broken = _draft()
+    broken["bands"][1]["lower"] = "66"  # type: ignore[index]
+    del broken["name"]
+    checked = (await gql(VALIDATE, {"rs": broken}))["data"]["validateRuleSet"]
+    assert checked["valid"] is False and len(checked["problems"]) == len(checked["problemDetails"]) == 2
+    by_path = {p["path"]: p for p in checked["problemDetails"]}
+    assert set(by_path) == {"ruleset.bands", "ruleset.name"}
+    assert "之间有空缺" in by_path["ruleset.bands"]["message"] and "gap" in by_path["ruleset.bands"]["messageEn"]
+    assert checked["problems"] == [p["message"] for p in checked["problemDetails"]]
+    not_an_object = (await gql(VALIDATE, {"rs": [1, 2]}))["data"]["validateRuleSet"]
+    assert not_an_object["problemDetails"] == [{"path": "ruleset", "message": "评价规则集须为 JSON 对象。",
+                                                "messageEn": "A rule set is a JSON object."}]
+
+
 async def test_what_if_shows_a_draft_beside_the_current_grades_and_stores_nothing(gql, conn) -> None:  # type: ignore[no-untyped-def]
     year = date.today().year - 1
     await _clinic_with_fraud(conn, year)
