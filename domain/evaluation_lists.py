@@ -18,6 +18,7 @@ from domain.evaluation import RESULT_COLUMNS, ListEntry, StoredResult, StoredWar
 from domain.paging import Page, SortKey
 from domain.rules.catalog import Grade
 from domain.rules.lists import ListKind
+from domain.rules.name_order import name_order_key
 from domain.rules.warnings import WarningKind
 from domain.session import Session
 from tenants import region_tree
@@ -104,7 +105,7 @@ def _list_sort_value(entry: ListEntry, order: str) -> str:
     if order == "GRADE_ASC":
         return str(entry.grade) if entry.grade else "~"  # ungraded entries last
     if order == "NAME_ASC":
-        return entry.subject.name if entry.subject else ""
+        return name_order_key(entry.subject.name) if entry.subject else ""  # by pinyin, as subjects are
     return str(entry.membership.list_kind)
 
 

@@ -13,6 +13,7 @@ from domain.errors import Conflict, InvalidInput, NotFound, unknown_region
 from domain.paging import Page, SortKey
 from domain.rules.catalog import Grade, ServiceScope, SubjectClass, SubjectKind
 from domain.rules.identifiers import validate_resident_id, validate_uscc
+from domain.rules.name_order import name_order_sql
 from domain.session import Session
 from tenants import region_tree
 
@@ -80,7 +81,7 @@ class SubjectFilter:
 # The orders a page of subjects offers (dashboards sort by name or by registration; code is the default).
 SUBJECT_ORDERS: dict[str, SortKey] = {
     "CODE_ASC": SortKey("CODE_ASC", "s.code", id_expression="s.id"),
-    "NAME_ASC": SortKey("NAME_ASC", "s.name", id_expression="s.id"),
+    "NAME_ASC": SortKey("NAME_ASC", name_order_sql("s.name"), id_expression="s.id"),  # by pinyin
     "CREATED_AT_DESC": SortKey("CREATED_AT_DESC", "s.created_at", descending=True, id_expression="s.id",
                                cast="timestamptz"),
     "CREATED_AT_ASC": SortKey("CREATED_AT_ASC", "s.created_at", id_expression="s.id", cast="timestamptz"),

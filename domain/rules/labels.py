@@ -147,7 +147,7 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "WarningKind": {"BAND_CROSSED": "信用等级下降", "SHARP_DROP": "信用分数大幅下降",
             "REPEATED_VIOLATION": "同类违规重复发生"},
         # Orders and groupings the dashboards offer (schema enums built from the domain's order tables).
-        "SubjectOrder": {"CODE_ASC": "按代码升序", "NAME_ASC": "按名称升序", "CREATED_AT_DESC": "按登记时间从新到旧",
+        "SubjectOrder": {"CODE_ASC": "按代码升序", "NAME_ASC": "按名称拼音升序", "CREATED_AT_DESC": "按登记时间从新到旧",
                          "CREATED_AT_ASC": "按登记时间从旧到新"},
         "RecordOrder": {"ENTERED_AT_DESC": "按录入时间从新到旧", "ENTERED_AT_ASC": "按录入时间从旧到新",
                         "UPDATED_AT_DESC": "按更新时间从新到旧", "OCCURRED_ON_DESC": "按发生日期从新到旧",
@@ -155,7 +155,7 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "EvaluationOrder": {"EVALUATED_AT_DESC": "按评价时间从新到旧", "EVALUATED_AT_ASC": "按评价时间从旧到新",
                             "CYCLE_YEAR_DESC": "按评价年度从新到旧"},
         "WarningOrder": {"RAISED_AT_DESC": "按预警时间从新到旧", "RAISED_AT_ASC": "按预警时间从旧到新"},
-        "ListOrder": {"LIST_KIND_ASC": "按名单类型", "GRADE_ASC": "按信用等级", "NAME_ASC": "按主体名称"},
+        "ListOrder": {"LIST_KIND_ASC": "按名单类型", "GRADE_ASC": "按信用等级", "NAME_ASC": "按主体名称拼音"},
         "PublicationOrder": {"PREPARED_AT_DESC": "按提交时间从新到旧", "PUBLISHED_AT_DESC": "按公开时间从新到旧",
                              "PUBLIC_UNTIL_ASC": "按公开截止时间从早到晚"},
         "NotificationOrder": {"CREATED_AT_DESC": "按通知时间从新到旧", "CREATED_AT_ASC": "按通知时间从旧到新"},

@@ -50,7 +50,8 @@ async def test_subjects_ordered_by_name_come_page_by_page_each_exactly_once(gql:
     names = ["丁药房", "甲药房", "乙药房", "丙药房", "戊药房", "己药房", "庚药房"]
     for name in names:
         await insert_subject(conn, region=YAOHAI, name=name)
-    assert await _all_pages(gql, "NAME_ASC") == sorted(names)
+    # by pinyin (bing, ding, geng, ji, jia, wu, yi), as a Chinese reader expects, not by code point
+    assert await _all_pages(gql, "NAME_ASC") == ["丙药房", "丁药房", "庚药房", "己药房", "甲药房", "戊药房", "乙药房"]
     first = await gql(SUBJECTS, {"order": "NAME_ASC"}, as_=BUREAU)
     assert first["data"]["subjects"]["totalCount"] == 7
 
@@ -186,6 +187,18 @@ async def test_the_black_list_is_paged_with_its_total_and_each_entry_links_its_s
     assert names == ["差0药房", "差1药房", "差2药房"]
     assert {e["node"]["kind"] for e in first["edges"]} == {"BLACK"}
     assert "POOR_GRADE" in first["edges"][0]["node"]["reasonCodes"]
+
+
+async def test_the_black_list_by_name_is_in_pinyin_order_across_pages(gql: GraphQL, conn) -> None:  # type: ignore[no-untyped-def]
+    for name in ("张药房", "钱药房", "安药房", "李药房"):
+        sid = await insert_subject(conn, region=YAOHAI, name=name)
+        await insert_result(conn, subject_id=sid, region=YAOHAI, grade="D", cycle_year=2025)
+    query = """query($after: String) { creditListsPage(regionCode: "340102", cycleYear: 2025, listKind: BLACK,
+      first: 2, after: $after, orderBy: NAME_ASC) { pageInfo { endCursor } edges { node { subject { name } } } } }"""
+    first = (await gql(query, {}, as_=BUREAU))["data"]["creditListsPage"]
+    second = (await gql(query, {"after": first["pageInfo"]["endCursor"]}, as_=BUREAU))["data"]["creditListsPage"]
+    names = [e["node"]["subject"]["name"] for e in first["edges"] + second["edges"]]
+    assert names == ["安药房", "李药房", "钱药房", "张药房"]  # an, li, qian, zhang
 
 
 async def test_a_subjects_results_are_paged_with_a_total(gql: GraphQL, conn) -> None:  # type: ignore[no-untyped-def]

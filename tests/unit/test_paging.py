@@ -32,3 +32,10 @@ def test_no_cursor_means_the_first_page() -> None:
 def test_page_sizes_outside_1_to_100_are_refused(first: int) -> None:
     with pytest.raises(InvalidInput):
         page_size(first)
+
+
+def test_names_sort_by_pinyin_for_common_characters_digits_and_latin_first() -> None:
+    from domain.rules.name_order import name_order_key
+
+    names = ["张三药房", "安康诊所", "A 药店", "1 号门诊", "李四医院"]
+    assert sorted(names, key=name_order_key) == ["1 号门诊", "A 药店", "安康诊所", "李四医院", "张三药房"]
