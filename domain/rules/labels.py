@@ -147,8 +147,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "WarningKind": {"BAND_CROSSED": "信用等级下降", "SHARP_DROP": "信用分数大幅下降",
             "REPEATED_VIOLATION": "同类违规重复发生"},
         # Orders and groupings the dashboards offer (schema enums built from the domain's order tables).
-        "SubjectOrder": {"CODE_ASC": "按代码升序", "NAME_ASC": "按名称拼音升序", "CREATED_AT_DESC": "按登记时间从新到旧",
-                         "CREATED_AT_ASC": "按登记时间从旧到新"},
+        "SubjectOrder": {"CODE_ASC": "按代码升序", "NAME_ASC": "按名称拼音升序",
+                         "CREATED_AT_DESC": "按登记时间从新到旧", "CREATED_AT_ASC": "按登记时间从旧到新"},
         "RecordOrder": {"ENTERED_AT_DESC": "按录入时间从新到旧", "ENTERED_AT_ASC": "按录入时间从旧到新",
                         "UPDATED_AT_DESC": "按更新时间从新到旧", "OCCURRED_ON_DESC": "按发生日期从新到旧",
                         "OCCURRED_ON_ASC": "按发生日期从旧到新"},
