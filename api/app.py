@@ -32,7 +32,7 @@ from api.websocket import SubscriptionEndpoint
 from authz import Authorizer, default_authorizer
 from authz.federation import load_federation_clients
 from domain.access import Access, FederationScope, PrincipalKind
-from domain.consumers import CONSUMERS, drain_all
+from domain.consumers import CONSUMERS, SYNCHRONOUS, drain_all
 from domain.db import Database
 from domain.db_scope import APP_ROLE, TimeLimits
 from domain.errors import DomainError
@@ -339,7 +339,7 @@ def create_app(
             # After commit, the consequences (re-grading, take-down, notices) run before the caller hears back,
             # so it reads its own writes; other processes hear of the commit through NOTIFY. A commit whose
             # events no such consumer follows did not wait for positions; the listeners drain the rest.
-            drained = await drain_all(db, [c for c in CONSUMERS if c.synchronous], context.committed_types)
+            drained = await drain_all(db, SYNCHRONOUS, context.committed_types)
             public_changed = public_changed or drained.public_changed
         if public_changed:
             guard.cache.invalidate()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import statistics
 import sys
 import tempfile
@@ -204,7 +205,7 @@ async def bench_webhook(url: str, args: argparse.Namespace) -> bool:
             # As in an API process: the request commits and answers; the process's listener hears the
             # sequencer's NOTIFY and drains the webhooks consumer, which queues the deliveries.
             await listener.start()
-            numbers = iter(range(1, 1 << 62))
+            numbers = itertools.count(1)
 
             async def commit_one() -> None:
                 n = next(numbers)

@@ -20,6 +20,7 @@ from typing import Any
 from domain.access import Access, PrincipalKind
 from domain.errors import Forbidden, InvalidInput, unknown_region
 from domain.events import EVENT_COLUMNS, Audience, EventType, StoredEvent
+from domain.rules.disclosure import CHINA_TIME_ZONE
 from domain.session import Session
 from tenants import UnknownRegion, region_tree
 
@@ -122,8 +123,6 @@ class FeedPage:
 # The planner starts parallel workers for a feed page when the outbox is large; for pages of a thousand rows
 # starting them costs more than it saves (about 12 ms a page on a loaded machine, bench/README.md).
 _NO_PARALLEL = "SET LOCAL max_parallel_workers_per_gather = 0"
-# Timestamps as the API writes them (schema/clock.py: Asia/Shanghai, which keeps +08:00 all year).
-_CHINA_ZONE = "Asia/Shanghai"
 
 
 def _visible(scope: FeedScope, *, after: int, types: Collection[EventType] | None,
@@ -220,7 +219,7 @@ async def export(*, session: Session, scope: FeedScope, after: int, types: Colle
     transaction, so row-level security applies; the cursor was checked with ``check_after``."""
     await session.execute(_NO_PARALLEL)
     await session.execute("SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true)",
-                          str(statement_timeout_ms), _CHINA_ZONE)
+                          str(statement_timeout_ms), CHINA_TIME_ZONE)
     sql, args = export_sql(scope=scope, after=after, types=types, limit=limit)
     # CSV with a delimiter and a quote character that JSON text never holds raw (it escapes control characters)
     # writes each value untouched, one per line; COPY's text format would double every backslash.

@@ -21,6 +21,7 @@ from domain.db import Database
 from domain.db_scope import PUBLIC_ROLE, DbScope
 from domain.errors import InvalidInput, unknown_region
 from domain.events import EventType
+from domain.rules.disclosure import CHINA_TIME_ZONE
 from domain.session import Session
 from tenants import region_tree
 
@@ -52,7 +53,6 @@ HEADER = tuple(name for name, _ in COLUMNS)
 # Timestamps are written as the API writes them: ISO 8601 in Beijing time (+08:00), the export's TimeZone; in CSV
 # through to_json, since a timestamptz's own text form has a space and a bare "+08".
 _TIMESTAMPS = frozenset({"published_at", "public_until"})
-EXPORT_TIME_ZONE = "Asia/Shanghai"
 
 # Taken down: withdrawn after publication, or past the end of its window (announced by the expiry job).
 TAKEDOWN_TYPES = (str(EventType.PUBLICATION_WITHDRAWN), str(EventType.PUBLICATION_EXPIRED))
@@ -167,7 +167,7 @@ async def _public_stream(db: Database, sql: str, *args: object, header: bool,
     session = await db.begin(DbScope(role=PUBLIC_ROLE, actor="open-data"))
     try:
         await session.execute("SELECT set_config('statement_timeout', $1, true), set_config('TimeZone', $2, true)",
-                              str(EXPORT_TIMEOUT_MS), EXPORT_TIME_ZONE)
+                              str(EXPORT_TIMEOUT_MS), CHINA_TIME_ZONE)
         cursor = await feed_cursor(session)
     except BaseException:
         await db.end(session, commit=False)

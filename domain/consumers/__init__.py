@@ -14,4 +14,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     # issue 9: after the take-down, whose withdrawals they follow
     platform_push.CONSUMER, joint_punishment.CONSUMER)
 
-__all__ = ["CONSUMERS", "Consumer", "Drained", "drain", "drain_all", "waits_for_positions"]
+# What a writing request drains before it answers, so that its caller reads its own writes (the rest: the listeners).
+SYNCHRONOUS: tuple[Consumer, ...] = tuple(c for c in CONSUMERS if c.synchronous)
+
+__all__ = ["CONSUMERS", "SYNCHRONOUS", "Consumer", "Drained", "drain", "drain_all", "waits_for_positions"]

@@ -34,6 +34,8 @@ from domain.errors import InvalidInput
 from domain.rules.catalog import RecordCategory
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+# The same zone by its IANA name, for PostgreSQL's TimeZone where the database writes times itself (exports).
+CHINA_TIME_ZONE = "Asia/Shanghai"
 
 
 def beijing_iso(at: datetime) -> str:

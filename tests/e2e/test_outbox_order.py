@@ -20,6 +20,7 @@ from domain import feed
 from domain.db import Database
 from domain.db_scope import DbScope
 from domain.events import Audience, DomainEvent, EventType
+from domain.rules.disclosure import CHINA_TIME_ZONE
 
 DATABASE = "yibao_outbox_order"
 SCOPE = feed.FeedScope(audience=Audience.BUREAU, region_prefix="34")
@@ -136,7 +137,7 @@ async def _lines(db: Database, scope: feed.FeedScope, after: int, *, stored: boo
     if not stored:
         sql = sql.replace("coalesce(feed_line,", "coalesce(NULL,").replace("coalesce(public_line,", "coalesce(NULL,")
     async with db.session(DbScope.system()) as s:
-        await s.execute("SELECT set_config('TimeZone', $1, true)", feed._CHINA_ZONE)
+        await s.execute("SELECT set_config('TimeZone', $1, true)", CHINA_TIME_ZONE)
         return [r[0] for r in await s.fetch(sql, *args)]
 
 
