@@ -48,10 +48,10 @@
   var SIGN_IN_HINT = [
     "未登录：文档（Docs）和自动补全需要令牌；下方的示例查询无需令牌，可以直接运行。",
     "添加令牌：打开编辑区下方的 Headers 标签，填入",
-    '  {"Authorization": "Bearer <令牌>"}',
+    '{"Authorization": "Bearer <令牌>"}；',
     "令牌由管理员用 yibao token 生成（本地演示：./dev token 340100-officer）。",
     "然后点击左侧栏的“重新获取 schema”按钮（Re-fetch GraphQL schema，或按 Shift+Ctrl+R）。"
-  ].join("\n");
+  ].join(" ");  // one line: the results pane shows the message as a JSON string, where a newline reads "\n"
   var toServer = GraphiQL.createFetcher({ url: window.location.origin + "/graphql" });
   function signedIn(headers) {
     return Object.keys(headers || {}).some(function (name) {
